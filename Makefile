@@ -1,0 +1,71 @@
+# Build, install and test the Rust libzmq. `make` builds; `make test` runs every test.
+
+PREFIX    ?= /usr/local
+DRAFT     ?= 0
+CARGO     ?= cargo
+SOVERSION  = 5
+SOFULL     = 5.2.5
+BUILD      = build
+LIBDIR     = $(BUILD)/lib
+RELEASE    = target/release
+
+ifeq ($(DRAFT),1)
+PC_DEFINES = -DZMQ_BUILD_DRAFT_API=1
+else
+PC_DEFINES =
+endif
+
+.PHONY: all lib install test deps cargo-test header-check abi-check capi-test valgrind-test demo clean
+
+all: lib pkgconfig/libzmq.pc
+
+# The release cdylib (SONAME libzmq.so.5), the static library, and include/zmq.h (build.rs).
+lib:
+	$(CARGO) build --release --lib
+	@mkdir -p $(LIBDIR)
+	cp -f $(RELEASE)/libzmq.so $(LIBDIR)/libzmq.so.$(SOFULL)
+	ln -sf libzmq.so.$(SOFULL) $(LIBDIR)/libzmq.so.$(SOVERSION)
+	ln -sf libzmq.so.$(SOVERSION) $(LIBDIR)/libzmq.so
+	cp -f $(RELEASE)/libzmq.a $(LIBDIR)/libzmq.a
+
+pkgconfig/libzmq.pc: pkgconfig/libzmq.pc.in Makefile FORCE
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@defines@|$(PC_DEFINES)|' $< > $@
+
+FORCE:
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(LIBDIR)/libzmq.so.$(SOFULL) $(DESTDIR)$(PREFIX)/lib/libzmq.so.$(SOFULL)
+	ln -sf libzmq.so.$(SOFULL) $(DESTDIR)$(PREFIX)/lib/libzmq.so.$(SOVERSION)
+	ln -sf libzmq.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libzmq.so
+	install -m 644 $(LIBDIR)/libzmq.a $(DESTDIR)$(PREFIX)/lib/libzmq.a
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@defines@|$(PC_DEFINES)|' pkgconfig/libzmq.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
+	install -m 644 include/zmq.h include/zmq_utils.h $(DESTDIR)$(PREFIX)/include/
+
+deps:
+	@scripts/ensure-deps.sh
+
+test: deps all cargo-test header-check abi-check capi-test valgrind-test
+	@echo "make test: all stages passed"
+
+cargo-test:
+	$(CARGO) test --quiet
+
+# The committed header must be what cbindgen generates now.
+header-check: lib
+	@git diff --exit-code --stat -- include/zmq.h || \
+		{ echo "include/zmq.h differs from the committed one: commit the regenerated header"; exit 1; }
+
+abi-check: lib
+	capi-tests/abi/check.sh $(LIBDIR)
+
+capi-test: lib
+	capi-tests/run.sh $(LIBDIR)
+
+valgrind-test: lib
+	capi-tests/run.sh --valgrind $(LIBDIR)
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)
