@@ -15,7 +15,7 @@ else
 PC_DEFINES =
 endif
 
-.PHONY: all lib install test deps cargo-test header-check abi-check capi-test valgrind-test demo clean
+.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo clean
 
 all: lib pkgconfig/libzmq.pc
 
@@ -46,7 +46,7 @@ install: all
 deps:
 	@scripts/ensure-deps.sh
 
-test: deps all cargo-test header-check abi-check capi-test valgrind-test
+test: deps all cargo-test header-check abi-check install-check capi-test system-test valgrind-test
 	@echo "make test: all stages passed"
 
 cargo-test:
@@ -60,8 +60,15 @@ header-check: lib
 abi-check: lib
 	capi-tests/abi/check.sh $(LIBDIR)
 
+install-check: lib
+	scripts/check-install.sh
+
 capi-test: lib
 	capi-tests/run.sh $(LIBDIR)
+
+# The same tests compiled against the system zmq.h and libzmq, run on ours (the ABI proof).
+system-test: lib
+	capi-tests/run.sh --system $(LIBDIR)
 
 valgrind-test: lib
 	capi-tests/run.sh --valgrind $(LIBDIR)

@@ -1008,10 +1008,6 @@ ZMQ_EXPORT void *zmq_socket(void *arg0, int type_);
 
 ZMQ_EXPORT int zmq_close(void *s_);
 
-ZMQ_EXPORT int zmq_setsockopt(void *s_, int option_, const void *optval_, size_t optvallen_);
-
-ZMQ_EXPORT int zmq_getsockopt(void *s_, int option_, void *optval_, size_t *optvallen_);
-
 ZMQ_EXPORT int zmq_bind(void *s_, const char *addr_);
 
 ZMQ_EXPORT int zmq_connect(void *s_, const char *addr_);
@@ -1039,6 +1035,10 @@ ZMQ_EXPORT int zmq_sendiov(void *s_, struct iovec *iov_, size_t count_, int flag
 ZMQ_EXPORT int zmq_recviov(void *s_, struct iovec *iov_, size_t *count_, int flags_);
 
 ZMQ_EXPORT int zmq_socket_monitor(void *s_, const char *addr_, int events_);
+
+ZMQ_EXPORT int zmq_setsockopt(void *s_, int option_, const void *optval_, size_t optvallen_);
+
+ZMQ_EXPORT int zmq_getsockopt(void *s_, int option_, void *optval_, size_t *optvallen_);
 
 ZMQ_EXPORT char *zmq_z85_encode(char *dest_, const uint8_t *data_, size_t size_);
 

@@ -1,12 +1,16 @@
 //! A drop-in replacement for libzmq 4.3.5.
 //!
 //! Layers, top to bottom: `capi` (the C ABI, nothing else), the safe API (`ctx`, `socket`,
-//! `msg`), `pipe` (mailboxes and, later, message pipes), and the I/O and protocol layers that
-//! arrive with the transports. See ../shared/DESIGN.md.
+//! `msg`, `options`), `pipe` (mailboxes and, later, message pipes), and the I/O and protocol
+//! layers that arrive with the transports. See ../shared/DESIGN.md.
 
 pub mod capi;
 pub mod ctx;
 pub mod error;
+pub mod msg;
+pub mod options;
 pub mod pipe;
 pub mod socket;
+pub mod timers;
 pub mod version;
+pub mod z85;

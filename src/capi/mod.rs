@@ -13,6 +13,7 @@ mod handle;
 mod msg;
 mod poll;
 mod socket;
+mod sockopt;
 mod util;
 
 use crate::error::{Error, Result};

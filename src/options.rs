@@ -1,0 +1,1 @@
+//! Socket options: the table of every libzmq 4.3.5 option (being written).

@@ -1,0 +1,1 @@
+//! Timer sets for zmq_timers_* (being written).

@@ -1,0 +1,1 @@
+//! Z85 encoding (ZeroMQ RFC 32) (being written).
