@@ -23,10 +23,11 @@ all: lib pkgconfig/libzmq.pc
 lib:
 	$(CARGO) build --release --lib
 	@mkdir -p $(LIBDIR)
-	cp -f $(RELEASE)/libzmq.so $(LIBDIR)/libzmq.so.$(SOFULL)
+	@# Replace by rename, never rewrite in place: running programs may have the old file mapped.
+	cp -f $(RELEASE)/libzmq.so $(LIBDIR)/.libzmq.so.tmp && mv -f $(LIBDIR)/.libzmq.so.tmp $(LIBDIR)/libzmq.so.$(SOFULL)
 	ln -sf libzmq.so.$(SOFULL) $(LIBDIR)/libzmq.so.$(SOVERSION)
 	ln -sf libzmq.so.$(SOVERSION) $(LIBDIR)/libzmq.so
-	cp -f $(RELEASE)/libzmq.a $(LIBDIR)/libzmq.a
+	cp -f $(RELEASE)/libzmq.a $(LIBDIR)/.libzmq.a.tmp && mv -f $(LIBDIR)/.libzmq.a.tmp $(LIBDIR)/libzmq.a
 
 pkgconfig/libzmq.pc: pkgconfig/libzmq.pc.in Makefile FORCE
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@defines@|$(PC_DEFINES)|' $< > $@

@@ -197,10 +197,6 @@ struct iovec;
 #define ZMQ_MSG_PROPERTY_PEER_ADDRESS "Peer-Address"
 #endif
 
-#ifdef __cplusplus
-}
-#endif
-
 
 #define EFSM (ZMQ_HAUSNUMERO + 51)
 
@@ -836,10 +832,6 @@ typedef struct zmq_pollitem_t {
 
 
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
 ZMQ_EXPORT void *zmq_ctx_new(void);
 
 ZMQ_EXPORT int zmq_ctx_term(void *context_);
@@ -1088,10 +1080,10 @@ ZMQ_EXPORT long zmq_timers_timeout(void *timers);
 
 ZMQ_EXPORT int zmq_timers_execute(void *timers);
 
-#ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
-
 #endif  /* __ZMQ_H_INCLUDED__ */
 
 #undef ZMQ_EXPORT
+
+#ifdef __cplusplus
+}
+#endif

@@ -13,6 +13,8 @@ use crate::pipe::signaler::Signaler;
 
 /// libzmq's ZMQ_SOCKET_LIMIT on Linux (epoll has no descriptor cap to clip to).
 const SOCKET_LIMIT: c_int = 65535;
+/// ZMQ_ZERO_COPY_RECV is a draft constant, but the context accepts it in every build.
+const ZERO_COPY_RECV: c_int = 10;
 /// start_thread() names threads with at most 16 bytes, so libzmq caps the prefix there.
 const MAX_NAME_PREFIX: usize = 16;
 
@@ -94,7 +96,7 @@ impl Ctx {
             (ZMQ_IPV6, Some(v)) => o.ipv6 = v != 0,
             (ZMQ_BLOCKY, Some(v)) => o.blocky = v != 0,
             (ZMQ_MAX_MSGSZ, Some(v)) => o.max_msgsz = v,
-            (ZMQ_ZERO_COPY_RECV, Some(v)) => o.zero_copy = v != 0,
+            (ZERO_COPY_RECV, Some(v)) => o.zero_copy = v != 0,
             (ZMQ_THREAD_SCHED_POLICY, Some(v)) => o.thread_sched_policy = v,
             (ZMQ_THREAD_PRIORITY, Some(v)) => o.thread_priority = v,
             (ZMQ_THREAD_AFFINITY_CPU_ADD, Some(v)) => {
@@ -134,7 +136,7 @@ impl Ctx {
             ZMQ_BLOCKY => o.blocky as c_int,
             ZMQ_MAX_MSGSZ => o.max_msgsz,
             ZMQ_MSG_T_SIZE => std::mem::size_of::<crate::capi::zmq_msg_t>() as c_int,
-            ZMQ_ZERO_COPY_RECV => o.zero_copy as c_int,
+            ZERO_COPY_RECV => o.zero_copy as c_int,
             ZMQ_THREAD_SCHED_POLICY => o.thread_sched_policy,
             ZMQ_THREAD_NAME_PREFIX if !is_int => {
                 let p = &o.name_prefix;
@@ -264,7 +266,10 @@ mod tests {
         assert_eq!(c.get(ZMQ_THREAD_NAME_PREFIX, &mut b).unwrap(), 3);
         assert_eq!(&b[..3], b"abc");
         assert_eq!(c.get_int(ZMQ_THREAD_NAME_PREFIX).unwrap(), 0);
-        assert_eq!(c.set(ZMQ_THREAD_NAME_PREFIX, &[b'x'; 17]), Err(Error::INVAL));
+        assert_eq!(
+            c.set(ZMQ_THREAD_NAME_PREFIX, &[b'x'; 17]),
+            Err(Error::INVAL)
+        );
     }
 
     #[test]

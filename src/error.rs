@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn own_codes_have_libzmq_texts() {
         assert_eq!(strerror(ETERM).to_str().unwrap(), "Context was terminated");
-        assert_eq!(strerror(libc::EHOSTUNREACH).to_str().unwrap(), "Host unreachable");
+        assert_eq!(
+            strerror(libc::EHOSTUNREACH).to_str().unwrap(),
+            "Host unreachable"
+        );
         assert_eq!(
             strerror(libc::EINVAL).to_str().unwrap(),
             "Invalid argument",

@@ -11,8 +11,8 @@ pub const PATCH: c_int = 5;
 pub fn has(capability: &[u8]) -> bool {
     const WORKING: &[&[u8]] = &[];
     const KNOWN: &[&[u8]] = &[
-        b"ipc", b"pgm", b"tipc", b"norm", b"curve", b"gssapi", b"vmci", b"draft", b"vsock",
-        b"WS", b"WSS",
+        b"ipc", b"pgm", b"tipc", b"norm", b"curve", b"gssapi", b"vmci", b"draft", b"vsock", b"WS",
+        b"WSS",
     ];
     debug_assert!(WORKING.iter().all(|w| KNOWN.contains(w)));
     WORKING.contains(&capability)

@@ -46,7 +46,11 @@ pub unsafe extern "C" fn zmq_ctx_shutdown(context_: *mut c_void) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_ctx_set(context_: *mut c_void, option_: c_int, optval_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_ctx_set(
+    context_: *mut c_void,
+    option_: c_int,
+    optval_: c_int,
+) -> c_int {
     // SAFETY: handle contract of ctx_ref.
     ret(unsafe { ctx_ref(context_) }.and_then(|c| c.set_int(option_, optval_).map(|_| 0)))
 }

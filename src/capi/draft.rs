@@ -54,13 +54,22 @@ pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_add(poller: *mut c_void, socket: *mut c_void, user_data: *mut c_void, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_add(
+    poller: *mut c_void,
+    socket: *mut c_void,
+    user_data: *mut c_void,
+    events: c_short,
+) -> c_int {
     let _ = (poller, socket, user_data, events);
     notsup()
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_modify(poller: *mut c_void, socket: *mut c_void, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_modify(
+    poller: *mut c_void,
+    socket: *mut c_void,
+    events: c_short,
+) -> c_int {
     let _ = (poller, socket, events);
     notsup()
 }
@@ -72,13 +81,22 @@ pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, socket: *mut c_v
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_wait(poller: *mut c_void, event: *mut zmq_poller_event_t, timeout: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poller_wait(
+    poller: *mut c_void,
+    event: *mut zmq_poller_event_t,
+    timeout: c_long,
+) -> c_int {
     let _ = (poller, event, timeout);
     notsup()
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_wait_all(poller: *mut c_void, events: *mut zmq_poller_event_t, n_events: c_int, timeout: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poller_wait_all(
+    poller: *mut c_void,
+    events: *mut zmq_poller_event_t,
+    n_events: c_int,
+    timeout: c_long,
+) -> c_int {
     let _ = (poller, events, n_events, timeout);
     notsup()
 }
@@ -90,13 +108,22 @@ pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut zmq_fd_t) -
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_add_fd(poller: *mut c_void, fd: zmq_fd_t, user_data: *mut c_void, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_add_fd(
+    poller: *mut c_void,
+    fd: zmq_fd_t,
+    user_data: *mut c_void,
+    events: c_short,
+) -> c_int {
     let _ = (poller, fd, user_data, events);
     notsup()
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_modify_fd(poller: *mut c_void, fd: zmq_fd_t, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_modify_fd(
+    poller: *mut c_void,
+    fd: zmq_fd_t,
+    events: c_short,
+) -> c_int {
     let _ = (poller, fd, events);
     notsup()
 }
@@ -108,13 +135,23 @@ pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, fd: zmq_fd_t)
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_socket_get_peer_state(socket: *mut c_void, routing_id: *const c_void, routing_id_size: usize) -> c_int {
+pub unsafe extern "C" fn zmq_socket_get_peer_state(
+    socket: *mut c_void,
+    routing_id: *const c_void,
+    routing_id_size: usize,
+) -> c_int {
     let _ = (socket, routing_id, routing_id_size);
     notsup()
 }
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor_versioned(s_: *mut c_void, addr_: *const c_char, events_: u64, event_version_: c_int, type_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_socket_monitor_versioned(
+    s_: *mut c_void,
+    addr_: *const c_char,
+    events_: u64,
+    event_version_: c_int,
+    type_: c_int,
+) -> c_int {
     let _ = (s_, addr_, events_, event_version_, type_);
     notsup()
 }

@@ -23,7 +23,11 @@ unsafe fn poll_impl(
             return Ok(0);
         }
         // libzmq simply sleeps for the timeout (a negative one is, in effect, forever).
-        let ms = if timeout < 0 { u64::MAX / 2 } else { timeout as u64 };
+        let ms = if timeout < 0 {
+            u64::MAX / 2
+        } else {
+            timeout as u64
+        };
         std::thread::sleep(Duration::from_millis(ms));
         return Ok(0);
     }
@@ -51,7 +55,11 @@ unsafe fn poll_impl(
             let s = unsafe { sock_mut(it.socket) }?;
             (s.fd(), libc::POLLIN)
         };
-        pfds.push(libc::pollfd { fd, events: ev, revents: 0 });
+        pfds.push(libc::pollfd {
+            fd,
+            events: ev,
+            revents: 0,
+        });
     }
     let deadline = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64));
     let mut first_pass = true;
@@ -128,7 +136,11 @@ unsafe fn poll_impl(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poll(items_: *mut zmq_pollitem_t, nitems_: c_int, timeout_: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poll(
+    items_: *mut zmq_pollitem_t,
+    nitems_: c_int,
+    timeout_: c_long,
+) -> c_int {
     // SAFETY: forwarded caller contract.
     ret(unsafe { poll_impl(items_, nitems_, timeout_, None) })
 }
@@ -143,7 +155,12 @@ pub unsafe extern "C" fn zmq_ppoll(
 ) -> c_int {
     // SAFETY: forwarded caller contract; a NULL mask means plain poll, as in libzmq.
     ret(unsafe {
-        poll_impl(items_, nitems_, timeout_, (!sigmask_.is_null()).then_some(sigmask_))
+        poll_impl(
+            items_,
+            nitems_,
+            timeout_,
+            (!sigmask_.is_null()).then_some(sigmask_),
+        )
     })
 }
 
@@ -158,7 +175,11 @@ unsafe fn proxy_impl(frontend: *mut c_void, backend: *mut c_void) -> Result<c_in
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_proxy(frontend_: *mut c_void, backend_: *mut c_void, capture_: *mut c_void) -> c_int {
+pub unsafe extern "C" fn zmq_proxy(
+    frontend_: *mut c_void,
+    backend_: *mut c_void,
+    capture_: *mut c_void,
+) -> c_int {
     let _ = capture_;
     // SAFETY: forwarded caller contract.
     ret(unsafe { proxy_impl(frontend_, backend_) })
@@ -177,7 +198,11 @@ pub unsafe extern "C" fn zmq_proxy_steerable(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_device(type_: c_int, frontend_: *mut c_void, backend_: *mut c_void) -> c_int {
+pub unsafe extern "C" fn zmq_device(
+    type_: c_int,
+    frontend_: *mut c_void,
+    backend_: *mut c_void,
+) -> c_int {
     let _ = type_;
     // SAFETY: forwarded caller contract.
     ret(unsafe { proxy_impl(frontend_, backend_) })

@@ -136,7 +136,11 @@ pub unsafe extern "C" fn zmq_recv(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_msg_send(msg_: *mut super::zmq_msg_t, s_: *mut c_void, flags_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_msg_send(
+    msg_: *mut super::zmq_msg_t,
+    s_: *mut c_void,
+    flags_: c_int,
+) -> c_int {
     // SAFETY: handle contract of sock_mut; msg validity is checked by msg_len.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         let len = unsafe { super::msg::msg_len(msg_) }?;
@@ -149,7 +153,11 @@ pub unsafe extern "C" fn zmq_msg_send(msg_: *mut super::zmq_msg_t, s_: *mut c_vo
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_msg_recv(msg_: *mut super::zmq_msg_t, s_: *mut c_void, flags_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_msg_recv(
+    msg_: *mut super::zmq_msg_t,
+    s_: *mut c_void,
+    flags_: c_int,
+) -> c_int {
     // SAFETY: handle contract of sock_mut; msg validity is checked by msg_len.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         unsafe { super::msg::msg_len(msg_) }?;
@@ -160,13 +168,21 @@ pub unsafe extern "C" fn zmq_msg_recv(msg_: *mut super::zmq_msg_t, s_: *mut c_vo
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_sendmsg(s_: *mut c_void, msg_: *mut super::zmq_msg_t, flags_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_sendmsg(
+    s_: *mut c_void,
+    msg_: *mut super::zmq_msg_t,
+    flags_: c_int,
+) -> c_int {
     // SAFETY: same contract as zmq_msg_send.
     unsafe { zmq_msg_send(msg_, s_, flags_) }
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_recvmsg(s_: *mut c_void, msg_: *mut super::zmq_msg_t, flags_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_recvmsg(
+    s_: *mut c_void,
+    msg_: *mut super::zmq_msg_t,
+    flags_: c_int,
+) -> c_int {
     // SAFETY: same contract as zmq_msg_recv.
     unsafe { zmq_msg_recv(msg_, s_, flags_) }
 }
@@ -210,7 +226,11 @@ pub unsafe extern "C" fn zmq_recviov(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor(s_: *mut c_void, addr_: *const c_char, events_: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_socket_monitor(
+    s_: *mut c_void,
+    addr_: *const c_char,
+    events_: c_int,
+) -> c_int {
     let _ = (addr_, events_);
     // SAFETY: handle contract of sock_mut.
     ret(unsafe { sock_mut(s_) }.and_then(|s| {

@@ -1,4 +1,8 @@
-//! zmq_setsockopt / zmq_getsockopt (a minimal set until the option table lands).
+//! zmq_setsockopt / zmq_getsockopt: pointer checks here, the option table in `options`.
+//!
+//! As in libzmq's socket layer, a few values are socket state rather than stored options:
+//! RCVMORE, FD, EVENTS, LAST_ENDPOINT, THREAD_SAFE and TOPICS_COUNT. They accept a buffer
+//! larger than the value (the rest is zeroed and `*optvallen` set to the value's size).
 
 use std::os::raw::{c_int, c_void};
 
@@ -6,14 +10,9 @@ use super::consts::*;
 use super::ret;
 use super::socket::sock_mut;
 use crate::error::{Error, Result};
-
-fn int_of(optval: *const c_void, len: usize) -> Result<c_int> {
-    if optval.is_null() || len != std::mem::size_of::<c_int>() {
-        return Err(Error::INVAL);
-    }
-    // SAFETY: optval points at len == sizeof(int) readable bytes (caller's contract).
-    Ok(unsafe { optval.cast::<c_int>().read_unaligned() })
-}
+use crate::options::value::{put_int_relaxed, put_str};
+use crate::options::{counts_topics, ids};
+use crate::socket::Socket;
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_setsockopt(
@@ -25,25 +24,18 @@ pub unsafe extern "C" fn zmq_setsockopt(
     // SAFETY: handle contract of sock_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         s.process_commands()?;
-        let v = int_of(optval_, optvallen_);
-        match option_ {
-            ZMQ_LINGER => s.linger = v.and_then(at_least_minus_one)?,
-            ZMQ_RCVTIMEO => s.rcvtimeo = v.and_then(at_least_minus_one)?,
-            ZMQ_SNDTIMEO => s.sndtimeo = v.and_then(at_least_minus_one)?,
-            // The full option table arrives with the sockets issue.
-            _ => return Err(Error::INVAL),
-        }
-        Ok(0)
+        // NULL with length 0 is meaningful to some options (reset or clear). NULL with a
+        // length would make libzmq read through NULL; we refuse it.
+        let val = match (optval_.is_null(), optvallen_) {
+            (true, 0) => None,
+            (true, _) => return Err(Error::INVAL),
+            // SAFETY: the caller gives optvallen_ readable bytes at optval_.
+            (false, n) => Some(unsafe { std::slice::from_raw_parts(optval_.cast::<u8>(), n) }),
+        };
+        let kind = s.kind();
+        s.options.set_nullable(kind, option_, val).map(|_| 0)
     });
     ret(r)
-}
-
-fn at_least_minus_one(v: c_int) -> Result<c_int> {
-    if v >= -1 {
-        Ok(v)
-    } else {
-        Err(Error::INVAL)
-    }
 }
 
 #[no_mangle]
@@ -56,37 +48,42 @@ pub unsafe extern "C" fn zmq_getsockopt(
     // SAFETY: handle contract of sock_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         s.process_commands()?;
-        if optval_.is_null() || optvallen_.is_null() {
+        if optvallen_.is_null() {
             return Err(Error::INVAL);
         }
-        // SAFETY: checked non-NULL.
+        // SAFETY: checked non-NULL; the caller passes a readable size_t.
         let len = unsafe { *optvallen_ };
-        let int_size = std::mem::size_of::<c_int>();
-        let (value, relaxed) = match option_ {
-            ZMQ_TYPE => (s.kind().raw(), false),
-            ZMQ_LINGER => (s.linger, false),
-            ZMQ_RCVTIMEO => (s.rcvtimeo, false),
-            ZMQ_SNDTIMEO => (s.sndtimeo, false),
-            ZMQ_RCVMORE => (0, true),
-            ZMQ_EVENTS => (s.events()?, true),
-            ZMQ_FD if s.kind().thread_safe() => return Err(Error::INVAL),
-            ZMQ_FD => (s.fd(), true),
-            ZMQ_THREAD_SAFE => (s.kind().thread_safe() as c_int, true),
-            _ => return Err(Error::INVAL),
+        let buf: &mut [u8] = match (optval_.is_null(), len) {
+            (true, 0) => &mut [],
+            (true, _) => return Err(Error::INVAL),
+            // SAFETY: the caller gives *optvallen_ writable bytes at optval_.
+            (false, n) => unsafe { std::slice::from_raw_parts_mut(optval_.cast::<u8>(), n) },
         };
-        // These few accept a larger buffer, zeroing the rest, as libzmq does.
-        if len < int_size || (!relaxed && len != int_size) {
-            return Err(Error::INVAL);
-        }
-        let out = optval_.cast::<u8>();
-        // SAFETY: the caller gives len >= sizeof(int) writable bytes at optval_.
-        unsafe {
-            std::ptr::write_bytes(out, 0, len);
-            out.cast::<c_int>().write_unaligned(value);
-            *optvallen_ = int_size;
-        }
+        let written = get(s, option_, buf)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { *optvallen_ = written };
         Ok(0)
     });
     ret(r)
 }
 
+/// The socket-level values first, then the option table.
+fn get(s: &mut Socket, option: c_int, buf: &mut [u8]) -> Result<usize> {
+    let kind = s.kind();
+    match option {
+        // Nothing can be received before the transports exist, so never a pending part.
+        ZMQ_RCVMORE => put_int_relaxed(buf, 0),
+        ZMQ_FD if kind.thread_safe() => Err(Error::INVAL),
+        ZMQ_FD => put_int_relaxed(buf, s.fd()),
+        ZMQ_EVENTS => {
+            let events = s.events()?;
+            put_int_relaxed(buf, events)
+        }
+        // No bind or connect has succeeded yet: the empty string.
+        ZMQ_LAST_ENDPOINT => put_str(buf, b""),
+        ZMQ_THREAD_SAFE => put_int_relaxed(buf, kind.thread_safe() as c_int),
+        // Until the subscription trie exists no topic is ever recorded.
+        ids::ZMQ_TOPICS_COUNT if counts_topics(kind) => put_int_relaxed(buf, 0),
+        _ => s.options.get(kind, option, buf),
+    }
+}

@@ -3,3 +3,4 @@
 
 pub mod mailbox;
 pub mod signaler;
+pub mod ypipe;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::capi::consts::{ZMQ_POLLIN, ZMQ_POLLOUT};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::pipe::mailbox::{Command, Mailbox};
 pub use kind::SocketType;
 
@@ -21,10 +22,7 @@ pub struct Socket {
     mailbox: Arc<Mailbox>,
     /// Set once the context told us to stop: every later call but close gives ETERM.
     ctx_terminated: bool,
-    pub linger: c_int,
-    pub rcvtimeo: c_int,
-    pub sndtimeo: c_int,
-    pub ipv6: bool,
+    pub options: Options,
 }
 
 impl Socket {
@@ -38,10 +36,7 @@ impl Socket {
             kind,
             mailbox,
             ctx_terminated: false,
-            linger: defaults.linger,
-            rcvtimeo: -1,
-            sndtimeo: -1,
-            ipv6: defaults.ipv6,
+            options: Options::for_socket(kind, &defaults),
         })
     }
 
@@ -115,7 +110,7 @@ impl Socket {
         if self.kind.send_drops() {
             return Ok(());
         }
-        self.block(dontwait, self.sndtimeo)
+        self.block(dontwait, self.options.sndtimeo)
     }
 
     /// Checks a receive is allowed and waits for a message (none can arrive yet).
@@ -124,14 +119,18 @@ impl Socket {
         if !self.kind.can_recv() {
             return Err(Error::NOTSUP);
         }
-        self.block(dontwait, self.rcvtimeo)
+        self.block(dontwait, self.options.rcvtimeo)
     }
 
     /// ZMQ_EVENTS.
     pub fn events(&mut self) -> Result<c_int> {
         self.process_commands()?;
         let _ = ZMQ_POLLIN; // nothing can be received until transports exist
-        Ok(if self.kind.send_drops() { ZMQ_POLLOUT } else { 0 })
+        Ok(if self.kind.send_drops() {
+            ZMQ_POLLOUT
+        } else {
+            0
+        })
     }
 }
 

@@ -1,1 +1,0 @@
-//! Socket options: the table of every libzmq 4.3.5 option (being written).

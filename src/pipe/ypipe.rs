@@ -1,0 +1,386 @@
+//! A lock-free, unbounded, single-producer single-consumer queue with batched publication and
+//! a sleeping-reader handshake: the core of a pipe between a socket and a peer.
+//!
+//! The writer `push`es items privately and makes them visible with `flush`. The reader `pop`s
+//! until the queue looks empty; at that moment it atomically marks itself asleep, unless the
+//! writer published something meanwhile. A `flush` that finds the reader asleep returns
+//! `false`, telling the writer to wake it (by a mailbox command) — so while both sides are
+//! busy, no lock and no syscall is spent per item.
+//!
+//! Items live in fixed-size chunks linked into a list. The reader hands one emptied chunk back
+//! through `spare` so a steady stream allocates nothing.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+
+const CHUNK: usize = 256;
+/// In `State::published`: set by a reader that found nothing and went to sleep.
+const ASLEEP: u64 = 1 << 63;
+
+struct Chunk<T> {
+    items: [UnsafeCell<MaybeUninit<T>>; CHUNK],
+    next: AtomicPtr<Chunk<T>>,
+}
+
+impl<T> Chunk<T> {
+    fn alloc() -> *mut Chunk<T> {
+        Box::into_raw(Box::new(Chunk {
+            items: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }))
+    }
+}
+
+struct State<T> {
+    /// Count of items the writer has published, with the ASLEEP bit of the reader.
+    published: AtomicU64,
+    /// One recycled chunk from the reader to the writer (or null).
+    spare: AtomicPtr<Chunk<T>>,
+    /// For the final drop, recorded by each half as it goes: the reader's chunk and count
+    /// read, and the writer's count pushed.
+    head: AtomicPtr<Chunk<T>>,
+    read: AtomicU64,
+    written: AtomicU64,
+}
+
+// SAFETY: items of T move from the writer thread to the reader thread, so T must be Send; all
+// shared fields are atomics and each chunk slot is accessed by one side at a time (written
+// before publication, read after it).
+unsafe impl<T: Send> Send for State<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for State<T> {}
+
+pub struct Writer<T> {
+    state: Arc<State<T>>,
+    tail: *mut Chunk<T>,
+    /// Items pushed so far, published or not.
+    count: u64,
+}
+
+pub struct Reader<T> {
+    state: Arc<State<T>>,
+    head: *mut Chunk<T>,
+    /// Items taken so far.
+    count: u64,
+    /// Published count last seen, to avoid an atomic load per item.
+    known: u64,
+}
+
+// SAFETY: each half is owned by one thread at a time; the raw chunk pointers are private to it.
+unsafe impl<T: Send> Send for Writer<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for Reader<T> {}
+
+pub fn channel<T>() -> (Writer<T>, Reader<T>) {
+    let first = Chunk::<T>::alloc();
+    let state = Arc::new(State {
+        published: AtomicU64::new(0),
+        spare: AtomicPtr::new(ptr::null_mut()),
+        head: AtomicPtr::new(first),
+        read: AtomicU64::new(0),
+        written: AtomicU64::new(0),
+    });
+    (
+        Writer {
+            state: state.clone(),
+            tail: first,
+            count: 0,
+        },
+        Reader {
+            state,
+            head: first,
+            count: 0,
+            known: 0,
+        },
+    )
+}
+
+impl<T> Writer<T> {
+    /// Appends an item; it stays invisible to the reader until `flush`.
+    pub fn push(&mut self, item: T) {
+        let idx = (self.count % CHUNK as u64) as usize;
+        if idx == 0 && self.count != 0 {
+            let spare = self.state.spare.swap(ptr::null_mut(), Ordering::Acquire);
+            let next = if spare.is_null() {
+                Chunk::alloc()
+            } else {
+                // SAFETY: the reader gave up this chunk entirely; we own it now.
+                unsafe { (*spare).next.store(ptr::null_mut(), Ordering::Relaxed) };
+                spare
+            };
+            // SAFETY: tail is our live chunk; the reader follows `next` only after the
+            // publication (Release in flush) that covers this store.
+            unsafe { (*self.tail).next.store(next, Ordering::Relaxed) };
+            self.tail = next;
+        }
+        // SAFETY: slot idx of tail is beyond the published count, so only we touch it.
+        unsafe { (*(*self.tail).items[idx].get()).write(item) };
+        self.count += 1;
+    }
+
+    /// Number of items pushed but not yet flushed.
+    pub fn unflushed(&self) -> u64 {
+        self.count - (self.state.published.load(Ordering::Relaxed) & !ASLEEP)
+    }
+
+    /// Publishes everything pushed. Returns false if the reader was asleep and must be woken.
+    pub fn flush(&mut self) -> bool {
+        let prev = self.state.published.swap(self.count, Ordering::AcqRel);
+        prev & ASLEEP == 0
+    }
+
+    /// True if the reader half still exists.
+    pub fn reader_alive(&self) -> bool {
+        Arc::strong_count(&self.state) > 1
+    }
+}
+
+impl<T> Reader<T> {
+    /// Takes the next published item, or None if there is none — in which case the reader is
+    /// now marked asleep and the writer's next `flush` returns false.
+    pub fn pop(&mut self) -> Option<T> {
+        if self.count == self.known && !self.refresh() {
+            return None;
+        }
+        Some(self.take())
+    }
+
+    /// Like `pop`, but never marks the reader asleep.
+    pub fn try_pop(&mut self) -> Option<T> {
+        if self.count == self.known {
+            self.known = self.state.published.load(Ordering::Acquire) & !ASLEEP;
+            if self.count == self.known {
+                return None;
+            }
+        }
+        Some(self.take())
+    }
+
+    /// True if an item is ready (does not mark the reader asleep).
+    pub fn has_item(&mut self) -> bool {
+        if self.count < self.known {
+            return true;
+        }
+        self.known = self.state.published.load(Ordering::Acquire) & !ASLEEP;
+        self.count < self.known
+    }
+
+    /// Reloads the published count; if still nothing, goes to sleep unless the writer
+    /// published in between. Returns true if items are available.
+    fn refresh(&mut self) -> bool {
+        let mut cur = self.state.published.load(Ordering::Acquire);
+        loop {
+            let n = cur & !ASLEEP;
+            if n > self.count {
+                self.known = n;
+                return true;
+            }
+            if cur & ASLEEP != 0 {
+                return false;
+            }
+            match self.state.published.compare_exchange_weak(
+                cur,
+                cur | ASLEEP,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return false,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn take(&mut self) -> T {
+        let idx = (self.count % CHUNK as u64) as usize;
+        if idx == 0 && self.count != 0 {
+            // SAFETY: the writer linked `next` before publishing an item in it (Acquire
+            // above), so it is non-null and live.
+            let next = unsafe { (*self.head).next.load(Ordering::Acquire) };
+            let old = std::mem::replace(&mut self.head, next);
+            // Offer the emptied chunk for reuse; free the one it replaces, if any.
+            let prev = self.state.spare.swap(old, Ordering::AcqRel);
+            if !prev.is_null() {
+                // SAFETY: a chunk in `spare` belongs to nobody else until taken.
+                drop(unsafe { Box::from_raw(prev) });
+            }
+        }
+        // SAFETY: the slot was written before the publication we observed, and is read once.
+        let item = unsafe { (*(*self.head).items[idx].get()).assume_init_read() };
+        self.count += 1;
+        item
+    }
+}
+
+impl<T> Drop for Writer<T> {
+    fn drop(&mut self) {
+        self.state.written.store(self.count, Ordering::Release);
+    }
+}
+
+impl<T> Drop for Reader<T> {
+    fn drop(&mut self) {
+        self.state.head.store(self.head, Ordering::Release);
+        self.state.read.store(self.count, Ordering::Release);
+    }
+}
+
+impl<T> Drop for State<T> {
+    fn drop(&mut self) {
+        // Both halves are gone: drop unread items (pushed, flushed or not) and free chunks.
+        let read = *self.read.get_mut();
+        let written = *self.written.get_mut();
+        let mut chunk = *self.head.get_mut();
+        // The reader's chunk holds the last item it read (or item 0 if it read none).
+        let mut base = read.saturating_sub(1) / CHUNK as u64 * CHUNK as u64;
+        let mut i = read;
+        while i < written {
+            let idx = (i % CHUNK as u64) as usize;
+            if i >= base + CHUNK as u64 {
+                // SAFETY: chunks between head and tail are linked and live.
+                chunk = unsafe { (*chunk).next.load(Ordering::Relaxed) };
+                base += CHUNK as u64;
+            }
+            // SAFETY: items in [read, written) were written and never read.
+            unsafe { (*(*chunk).items[idx].get()).assume_init_drop() };
+            i += 1;
+        }
+        let mut c = *self.head.get_mut();
+        while !c.is_null() {
+            // SAFETY: we own every chunk in the list now.
+            let next = unsafe { (*c).next.load(Ordering::Relaxed) };
+            drop(unsafe { Box::from_raw(c) });
+            c = next;
+        }
+        let spare = *self.spare.get_mut();
+        if !spare.is_null() {
+            // SAFETY: the spare chunk is unlinked and unowned.
+            drop(unsafe { Box::from_raw(spare) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn unflushed_items_are_invisible() {
+        let (mut w, mut r) = channel();
+        w.push(1);
+        assert_eq!(r.pop(), None, "not flushed yet");
+        assert!(
+            !w.flush(),
+            "reader went to sleep, so the writer must wake it"
+        );
+        assert_eq!(r.pop(), Some(1));
+        w.push(2);
+        assert!(w.flush(), "reader did not sleep since the last wake");
+        assert_eq!(r.pop(), Some(2));
+    }
+
+    #[test]
+    fn crosses_chunks_in_order() {
+        let (mut w, mut r) = channel();
+        for i in 0..(CHUNK * 5 + 7) {
+            w.push(i);
+            if i % 100 == 0 {
+                w.flush();
+            }
+        }
+        w.flush();
+        for i in 0..(CHUNK * 5 + 7) {
+            assert_eq!(r.pop(), Some(i));
+        }
+        assert_eq!(r.pop(), None);
+    }
+
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn unread_items_are_dropped_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut w, mut r) = channel();
+        for _ in 0..(CHUNK * 2 + 3) {
+            w.push(Counted(drops.clone()));
+        }
+        w.flush();
+        for _ in 0..(CHUNK + 1) {
+            drop(r.pop());
+        }
+        w.push(Counted(drops.clone())); // never flushed
+        drop(w);
+        drop(r);
+        assert_eq!(drops.load(Ordering::SeqCst), CHUNK * 2 + 4);
+    }
+
+    #[test]
+    fn drop_after_reading_exactly_whole_chunks() {
+        for read in [0, CHUNK, 2 * CHUNK, 2 * CHUNK - 1] {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let (mut w, mut r) = channel();
+            for _ in 0..(CHUNK * 3) {
+                w.push(Counted(drops.clone()));
+            }
+            w.flush();
+            for _ in 0..read {
+                drop(r.pop());
+            }
+            drop(r);
+            drop(w);
+            assert_eq!(drops.load(Ordering::SeqCst), CHUNK * 3, "read {read}");
+        }
+    }
+
+    #[test]
+    fn threads_with_sleep_and_wake() {
+        // The writer wakes the reader through a condvar only when flush says it slept: if the
+        // handshake lost a wake-up, this test would hang.
+        use std::sync::{Condvar, Mutex};
+        const N: u64 = 200_000;
+        let (mut w, mut r) = channel::<u64>();
+        let bell = Arc::new((Mutex::new(false), Condvar::new()));
+        let bell2 = bell.clone();
+        let t = std::thread::spawn(move || {
+            for i in 0..N {
+                w.push(i);
+                if i % 7 == 0 && !w.flush() {
+                    let (m, c) = &*bell2;
+                    *m.lock().unwrap() = true;
+                    c.notify_one();
+                }
+            }
+            if !w.flush() {
+                let (m, c) = &*bell2;
+                *m.lock().unwrap() = true;
+                c.notify_one();
+            }
+        });
+        let mut next = 0;
+        while next < N {
+            match r.pop() {
+                Some(v) => {
+                    assert_eq!(v, next);
+                    next += 1;
+                }
+                None => {
+                    let (m, c) = &*bell;
+                    let mut rung = m.lock().unwrap();
+                    while !*rung {
+                        rung = c.wait(rung).unwrap();
+                    }
+                    *rung = false;
+                }
+            }
+        }
+        t.join().unwrap();
+    }
+}
