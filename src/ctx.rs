@@ -7,8 +7,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::capi::consts::*;
+use crate::error::Error as E;
 use crate::error::{Error, Result};
+use crate::msg::Msg;
 use crate::pipe::mailbox::{Command, Mailbox};
+use crate::pipe::pipe::{pipe_pair, Pipe};
 use crate::pipe::signaler::Signaler;
 
 /// libzmq's ZMQ_SOCKET_LIMIT on Linux (epoll has no descriptor cap to clip to).
@@ -56,7 +59,42 @@ pub struct SocketDefaults {
     pub ipv6: bool,
 }
 
-#[derive(Debug, Default)]
+/// What an inproc peer needs to know of a socket to connect to it.
+#[derive(Debug, Clone)]
+pub struct InprocPeer {
+    pub mailbox: Arc<Mailbox>,
+    pub socket_id: u64,
+    pub sndhwm: c_int,
+    pub rcvhwm: c_int,
+    pub routing_id: Vec<u8>,
+    /// ROUTER-like: reads the peer's routing id as the pipe's first message.
+    pub recv_routing_id: bool,
+    pub conflate: bool,
+}
+
+/// A connect that came before its bind: the bind side's pipe end waits here.
+struct Pending {
+    pipe: Pipe,
+    connecter: InprocPeer,
+}
+
+/// The high-water mark of an inproc queue: the writer's SNDHWM plus the reader's RCVHWM, as
+/// libzmq does, unless either is unlimited (or conflate makes the queue unbounded).
+fn inproc_hwm(writer_snd: c_int, reader_rcv: c_int, conflate: bool) -> u64 {
+    if conflate || writer_snd <= 0 || reader_rcv <= 0 {
+        0
+    } else {
+        writer_snd as u64 + reader_rcv as u64
+    }
+}
+
+fn routing_id_msg(id: &[u8]) -> Msg {
+    let mut m = Msg::from_slice(id).unwrap_or_default();
+    m.set_flags(Msg::IS_ROUTING_ID);
+    m
+}
+
+#[derive(Default)]
 struct State {
     /// Set on the first socket: like libzmq, options such as MAX_SOCKETS are fixed then.
     started: bool,
@@ -65,6 +103,19 @@ struct State {
     next_id: u64,
     /// After zmq_ctx_shutdown or zmq_ctx_term: no new sockets, blocking calls get ETERM.
     terminating: bool,
+    /// Bound inproc endpoints, by name (without "inproc://").
+    endpoints: HashMap<String, InprocPeer>,
+    /// Connects waiting for their endpoint to be bound.
+    pending: HashMap<String, Vec<Pending>>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("sockets", &self.sockets.len())
+            .field("terminating", &self.terminating)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -222,6 +273,107 @@ impl Ctx {
             }
             self.all_closed.wait(None)?;
             self.all_closed.reset();
+        }
+    }
+
+    /// Binds an inproc endpoint (EADDRINUSE if taken) and returns the pipe ends of connects
+    /// that were waiting for it, ready for the binder to attach.
+    pub fn bind_inproc(&self, name: &str, me: InprocPeer) -> Result<Vec<Pipe>> {
+        let mut st = self.state.lock();
+        if st.endpoints.contains_key(name) {
+            return Err(E(libc::EADDRINUSE));
+        }
+        st.endpoints.insert(name.to_owned(), me.clone());
+        let waiting = st.pending.remove(name).unwrap_or_default();
+        drop(st);
+        Ok(waiting
+            .into_iter()
+            .map(
+                |Pending {
+                     mut pipe,
+                     connecter,
+                 }| {
+                    // The connecter always sent its routing id first, not knowing our type.
+                    if !me.recv_routing_id {
+                        drop(pipe.read());
+                    }
+                    if connecter.recv_routing_id {
+                        pipe.write(routing_id_msg(&me.routing_id));
+                        pipe.flush();
+                    }
+                    // Now both sides are known: the marks libzmq uses for a bound endpoint.
+                    let conflate = me.conflate || connecter.conflate;
+                    pipe.set_hwms(
+                        inproc_hwm(connecter.sndhwm, me.rcvhwm, conflate),
+                        inproc_hwm(me.sndhwm, connecter.rcvhwm, conflate),
+                    );
+                    pipe
+                },
+            )
+            .collect())
+    }
+
+    /// Removes an inproc endpoint bound by `socket_id`; false if it has no such endpoint.
+    pub fn unbind_inproc(&self, name: &str, socket_id: u64) -> bool {
+        let mut st = self.state.lock();
+        match st.endpoints.get(name) {
+            Some(ep) if ep.socket_id == socket_id => {
+                st.endpoints.remove(name);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes every inproc endpoint of a closing socket.
+    pub fn unbind_all_inproc(&self, socket_id: u64) {
+        self.state
+            .lock()
+            .endpoints
+            .retain(|_, ep| ep.socket_id != socket_id);
+    }
+
+    /// Connects to an inproc endpoint and returns the connecter's pipe end. If the endpoint
+    /// is bound, the other end goes to the binder now; if not, it waits for the bind.
+    pub fn connect_inproc(&self, name: &str, me: InprocPeer) -> Pipe {
+        let mut st = self.state.lock();
+        match st.endpoints.get(name) {
+            Some(binder) => {
+                let (mut mine, mut theirs) = pipe_pair([
+                    inproc_hwm(binder.sndhwm, me.rcvhwm, me.conflate || binder.conflate),
+                    inproc_hwm(me.sndhwm, binder.rcvhwm, me.conflate || binder.conflate),
+                ]);
+                if binder.recv_routing_id {
+                    mine.write(routing_id_msg(&me.routing_id));
+                    mine.flush();
+                }
+                if me.recv_routing_id {
+                    theirs.write(routing_id_msg(&binder.routing_id));
+                    theirs.flush();
+                }
+                binder.mailbox.send(Command::Attach(Box::new(theirs)));
+                mine
+            }
+            None => {
+                let unbounded = |hwm: c_int| {
+                    if me.conflate || hwm <= 0 {
+                        0
+                    } else {
+                        hwm as u64
+                    }
+                };
+                let (mut mine, theirs) = pipe_pair([unbounded(me.rcvhwm), unbounded(me.sndhwm)]);
+                mine.write(routing_id_msg(&me.routing_id));
+                mine.flush();
+                st.pending
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(Pending {
+                        pipe: theirs,
+                        connecter: me,
+                    });
+                mine
+            }
         }
     }
 

@@ -41,16 +41,6 @@ pub(crate) unsafe fn msg_ref<'a>(msg: *const zmq_msg_t) -> Result<&'a Msg> {
     Ok(unsafe { &*p })
 }
 
-/// Moves the caller's message out, leaving a valid empty message in its place.
-///
-/// # Safety
-/// As `msg_mut`.
-pub(crate) unsafe fn msg_take(msg: *mut zmq_msg_t) -> Result<Msg> {
-    // SAFETY: the caller's contract, forwarded.
-    let m = unsafe { msg_mut(msg) }?;
-    Ok(std::mem::take(m))
-}
-
 /// Writes `m` into the caller's storage, which may hold anything: its old bytes are not a
 /// message we own and are not released.
 ///
@@ -59,27 +49,6 @@ pub(crate) unsafe fn msg_take(msg: *mut zmq_msg_t) -> Result<Msg> {
 pub(crate) unsafe fn msg_put(msg: *mut zmq_msg_t, m: Msg) {
     // SAFETY: the caller guarantees writable, aligned storage of Msg's size.
     unsafe { ptr::write(msg.cast::<Msg>(), m) };
-}
-
-/// Validates a message and returns its size (EFAULT if it is not a live message).
-///
-/// # Safety
-/// As `msg_ref`.
-pub(crate) unsafe fn msg_len(msg: *mut zmq_msg_t) -> Result<usize> {
-    // SAFETY: the caller's contract, forwarded.
-    Ok(unsafe { msg_ref(msg) }?.len())
-}
-
-/// Releases a message's content and leaves it a valid empty message (after a send took it).
-///
-/// # Safety
-/// As `msg_mut`.
-pub(crate) unsafe fn msg_consume(msg: *mut zmq_msg_t) {
-    // SAFETY: the caller's contract, forwarded. The old content is dropped only after the
-    // empty message is in place.
-    if let Ok(m) = unsafe { msg_take(msg) } {
-        drop(m);
-    }
 }
 
 /// Initialises storage that may hold anything (`zmq_msg_init*`): EFAULT for NULL or

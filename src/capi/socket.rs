@@ -7,6 +7,7 @@ use super::ctx::ctx_ref;
 use super::handle::{Slot, TAG_SOCKET};
 use super::{ret, ret_ptr};
 use crate::error::{Error, Result};
+use crate::msg::Msg;
 use crate::socket::Socket;
 
 /// The socket behind a C handle; ENOTSOCK for NULL or a closed socket.
@@ -38,54 +39,52 @@ pub unsafe extern "C" fn zmq_close(s_: *mut c_void) -> c_int {
     }
 }
 
-/// Endpoint syntax and transport check; with no transports built yet every valid endpoint
-/// reports EPROTONOSUPPORT, which is what libzmq says of a transport it was built without.
-fn check_endpoint(addr: *const c_char) -> Result<()> {
+/// The endpoint argument as text; NULL or non-UTF-8 is EINVAL.
+unsafe fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
     // SAFETY: addr is NULL or a NUL-terminated string from the caller.
     let a = unsafe { super::cstr(addr) }?;
-    let sep = a.windows(3).position(|w| w == b"://").ok_or(Error::INVAL)?;
-    if sep == 0 || sep + 3 >= a.len() {
-        return Err(Error::INVAL);
-    }
-    Err(Error::PROTONOSUPPORT)
-}
-
-unsafe fn endpoint_call(s_: *mut c_void, addr_: *const c_char) -> c_int {
-    // SAFETY: handle contract of sock_mut.
-    let r = unsafe { sock_mut(s_) }.and_then(|s| {
-        s.process_commands()?;
-        check_endpoint(addr_).map(|_| 0)
-    });
-    ret(r)
+    std::str::from_utf8(a).map_err(|_| Error::INVAL)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_bind(s_: *mut c_void, addr_: *const c_char) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe { endpoint_call(s_, addr_) }
+    // SAFETY: handle contract of sock_mut; addr_ per endpoint.
+    ret(unsafe { sock_mut(s_) }.and_then(|s| s.bind(unsafe { endpoint(addr_) }?).map(|_| 0)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_connect(s_: *mut c_void, addr_: *const c_char) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe { endpoint_call(s_, addr_) }
+    // SAFETY: handle contract of sock_mut; addr_ per endpoint.
+    ret(unsafe { sock_mut(s_) }.and_then(|s| s.connect(unsafe { endpoint(addr_) }?).map(|_| 0)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_unbind(s_: *mut c_void, addr_: *const c_char) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe { endpoint_call(s_, addr_) }
+    // SAFETY: handle contract of sock_mut; addr_ per endpoint.
+    ret(unsafe { sock_mut(s_) }
+        .and_then(|s| s.term_endpoint(unsafe { endpoint(addr_) }?).map(|_| 0)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_disconnect(s_: *mut c_void, addr_: *const c_char) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe { endpoint_call(s_, addr_) }
+    // SAFETY: handle contract of sock_mut; addr_ per endpoint.
+    ret(unsafe { sock_mut(s_) }
+        .and_then(|s| s.term_endpoint(unsafe { endpoint(addr_) }?).map(|_| 0)))
 }
 
-/// libzmq returns the byte count of a send clamped to INT_MAX.
+/// libzmq returns byte counts clamped to INT_MAX.
 fn clamp_len(n: usize) -> c_int {
     n.min(c_int::MAX as usize) as c_int
+}
+
+/// The caller's buffer as a slice; NULL is only allowed with length 0 (EFAULT otherwise).
+unsafe fn buf<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
+    match (p.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(Error::FAULT),
+        // SAFETY: the caller gives len readable bytes at p.
+        (false, n) => Ok(unsafe { std::slice::from_raw_parts(p.cast(), n) }),
+    }
 }
 
 #[no_mangle]
@@ -95,12 +94,10 @@ pub unsafe extern "C" fn zmq_send(
     len_: usize,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: handle contract of sock_mut.
+    // SAFETY: handle contract of sock_mut; buf_ holds len_ bytes.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
-        if buf_.is_null() && len_ != 0 {
-            return Err(Error::FAULT);
-        }
-        s.send_wait(flags_ & ZMQ_DONTWAIT != 0)?;
+        let mut msg = Msg::from_slice(unsafe { buf(buf_, len_) }?)?;
+        s.send(&mut msg, flags_)?;
         Ok(clamp_len(len_))
     });
     ret(r)
@@ -113,8 +110,16 @@ pub unsafe extern "C" fn zmq_send_const(
     len_: usize,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: same contract as zmq_send.
-    unsafe { zmq_send(s_, buf_, len_, flags_) }
+    // SAFETY: handle contract of sock_mut; the caller keeps buf_ alive and unchanged for as
+    // long as the message may exist (zmq_send_const's contract), so no copy is made.
+    let r = unsafe { sock_mut(s_) }.and_then(|s| {
+        unsafe { buf(buf_, len_) }?;
+        let mut msg =
+            unsafe { Msg::from_user_buffer(buf_ as *mut u8, len_, None, std::ptr::null_mut()) }?;
+        s.send(&mut msg, flags_)?;
+        Ok(clamp_len(len_))
+    });
+    ret(r)
 }
 
 #[no_mangle]
@@ -129,8 +134,15 @@ pub unsafe extern "C" fn zmq_recv(
         if buf_.is_null() && len_ != 0 {
             return Err(Error::FAULT);
         }
-        s.recv_wait(flags_ & ZMQ_DONTWAIT != 0)?;
-        unreachable!("recv_wait cannot succeed before transports exist")
+        let msg = s.recv(flags_)?;
+        let data = msg.as_slice();
+        let n = data.len().min(len_);
+        if n > 0 {
+            // SAFETY: buf_ has len_ >= n writable bytes; the message is ours.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf_.cast::<u8>(), n) };
+        }
+        // The full size, even when truncated into a smaller buffer.
+        Ok(clamp_len(data.len()))
     });
     ret(r)
 }
@@ -141,12 +153,12 @@ pub unsafe extern "C" fn zmq_msg_send(
     s_: *mut c_void,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: handle contract of sock_mut; msg validity is checked by msg_len.
+    // SAFETY: handle contract of sock_mut; msg validity is checked by msg_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
-        let len = unsafe { super::msg::msg_len(msg_) }?;
-        s.send_wait(flags_ & ZMQ_DONTWAIT != 0)?;
-        // SAFETY: msg_ was validated above; a sent message is consumed and left empty.
-        unsafe { super::msg::msg_consume(msg_) };
+        let m = unsafe { super::msg::msg_mut(msg_) }?;
+        let len = m.len();
+        // On success the content is taken and the message left empty, as libzmq does.
+        s.send(m, flags_)?;
         Ok(clamp_len(len))
     });
     ret(r)
@@ -158,11 +170,14 @@ pub unsafe extern "C" fn zmq_msg_recv(
     s_: *mut c_void,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: handle contract of sock_mut; msg validity is checked by msg_len.
+    // SAFETY: handle contract of sock_mut; msg validity is checked by msg_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
-        unsafe { super::msg::msg_len(msg_) }?;
-        s.recv_wait(flags_ & ZMQ_DONTWAIT != 0)?;
-        unreachable!("recv_wait cannot succeed before transports exist")
+        let m = unsafe { super::msg::msg_mut(msg_) }?;
+        let got = s.recv(flags_)?;
+        let len = got.len();
+        // The old content is released after the new one is in place.
+        drop(std::mem::replace(m, got));
+        Ok(clamp_len(len))
     });
     ret(r)
 }
@@ -194,15 +209,25 @@ pub unsafe extern "C" fn zmq_sendiov(
     count_: usize,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: handle contract of sock_mut.
+    // SAFETY: handle contract of sock_mut; count_ iovecs are readable at iov_.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         if count_ == 0 || iov_.is_null() {
             return Err(Error::INVAL);
         }
-        s.send_wait(flags_ & ZMQ_DONTWAIT != 0)?;
-        // libzmq returns the size of the last part sent.
-        // SAFETY: count_ >= 1 iovecs are readable at iov_.
-        Ok(clamp_len(unsafe { (*iov_.add(count_ - 1)).iov_len }))
+        let iov = unsafe { std::slice::from_raw_parts(iov_, count_) };
+        let mut last = 0;
+        for (i, v) in iov.iter().enumerate() {
+            let mut msg = Msg::from_slice(unsafe { buf(v.iov_base, v.iov_len) }?)?;
+            // As libzmq: the caller's flags for every part, without SNDMORE on the last.
+            let flags = if i == count_ - 1 {
+                flags_ & !ZMQ_SNDMORE
+            } else {
+                flags_
+            };
+            s.send(&mut msg, flags)?;
+            last = clamp_len(v.iov_len);
+        }
+        Ok(last)
     });
     ret(r)
 }
@@ -214,13 +239,36 @@ pub unsafe extern "C" fn zmq_recviov(
     count_: *mut usize,
     flags_: c_int,
 ) -> c_int {
-    // SAFETY: handle contract of sock_mut.
+    // SAFETY: handle contract of sock_mut; *count_ iovecs are writable at iov_.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         if iov_.is_null() || count_.is_null() || unsafe { *count_ } == 0 {
             return Err(Error::INVAL);
         }
-        s.recv_wait(flags_ & ZMQ_DONTWAIT != 0)?;
-        unreachable!("recv_wait cannot succeed before transports exist")
+        let max = unsafe { *count_ };
+        unsafe { *count_ = 0 };
+        let mut nread = 0;
+        for i in 0..max {
+            let msg = s.recv(flags_)?;
+            let data = msg.as_slice();
+            // The caller frees each part with free(), as with libzmq.
+            let p = unsafe { libc::malloc(data.len().max(1)) };
+            if p.is_null() {
+                return Err(Error::NOMEM);
+            }
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.as_ptr(), p.cast::<u8>(), data.len());
+                *iov_.add(i) = libc::iovec {
+                    iov_base: p,
+                    iov_len: data.len(),
+                };
+                *count_ += 1;
+            }
+            nread += 1;
+            if !msg.more() {
+                break;
+            }
+        }
+        Ok(nread)
     });
     ret(r)
 }

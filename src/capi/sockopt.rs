@@ -32,8 +32,7 @@ pub unsafe extern "C" fn zmq_setsockopt(
             // SAFETY: the caller gives optvallen_ readable bytes at optval_.
             (false, n) => Some(unsafe { std::slice::from_raw_parts(optval_.cast::<u8>(), n) }),
         };
-        let kind = s.kind();
-        s.options.set_nullable(kind, option_, val).map(|_| 0)
+        s.set_option(option_, val).map(|_| 0)
     });
     ret(r)
 }
@@ -71,16 +70,14 @@ pub unsafe extern "C" fn zmq_getsockopt(
 fn get(s: &mut Socket, option: c_int, buf: &mut [u8]) -> Result<usize> {
     let kind = s.kind();
     match option {
-        // Nothing can be received before the transports exist, so never a pending part.
-        ZMQ_RCVMORE => put_int_relaxed(buf, 0),
+        ZMQ_RCVMORE => put_int_relaxed(buf, s.rcvmore() as c_int),
         ZMQ_FD if kind.thread_safe() => Err(Error::INVAL),
         ZMQ_FD => put_int_relaxed(buf, s.fd()),
         ZMQ_EVENTS => {
             let events = s.events()?;
             put_int_relaxed(buf, events)
         }
-        // No bind or connect has succeeded yet: the empty string.
-        ZMQ_LAST_ENDPOINT => put_str(buf, b""),
+        ZMQ_LAST_ENDPOINT => put_str(buf, s.last_endpoint().as_bytes()),
         ZMQ_THREAD_SAFE => put_int_relaxed(buf, kind.thread_safe() as c_int),
         // Until the subscription trie exists no topic is ever recorded.
         ids::ZMQ_TOPICS_COUNT if counts_topics(kind) => put_int_relaxed(buf, 0),

@@ -149,6 +149,8 @@ impl Msg {
     pub const MORE: u8 = 1;
     /// A ZMTP command frame, not data.
     pub const COMMAND: u8 = 2;
+    /// Internal: the end-of-pipe marker a closing peer writes (never reaches the user).
+    pub const DELIMITER: u8 = 8;
     /// The frame carries a credential (ZAP), as libzmq's `credential` flag.
     pub const CREDENTIAL: u8 = 32;
     /// The frame is a routing id (ROUTER/STREAM identity frames), as libzmq's `routing_id` flag.

@@ -1,23 +1,35 @@
 //! A socket's command mailbox: any thread posts, the socket's owner thread drains.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use super::pipe::{Pipe, PipeId};
 use super::signaler::Signaler;
 use crate::error::Result;
 
-/// Commands sent to a socket by its context (and, later, by I/O threads and peers).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Commands sent to a socket by its context, its peers and (later) I/O threads.
+#[derive(Debug)]
 pub enum Command {
     /// The context is shutting down: blocking calls return ETERM from now on.
     Stop,
+    /// A pipe whose reader was asleep has new data (or its end).
+    ActivateRead(PipeId),
+    /// A pipe that was full has room again.
+    ActivateWrite(PipeId),
+    /// The peer end of a pipe went away.
+    PipeTerm(PipeId),
+    /// A new pipe for this socket (the bind side of an inproc connection).
+    Attach(Box<Pipe>),
 }
 
 #[derive(Debug)]
 pub struct Mailbox {
     queue: Mutex<VecDeque<Command>>,
+    /// Commands queued: lets the owner check for work with one load, no lock.
+    pending: AtomicUsize,
     signaler: Signaler,
 }
 
@@ -25,6 +37,7 @@ impl Mailbox {
     pub fn new() -> Result<Mailbox> {
         Ok(Mailbox {
             queue: Mutex::new(VecDeque::new()),
+            pending: AtomicUsize::new(0),
             signaler: Signaler::new()?,
         })
     }
@@ -37,11 +50,17 @@ impl Mailbox {
         let mut q = self.queue.lock();
         let was_empty = q.is_empty();
         q.push_back(cmd);
+        self.pending.store(q.len(), Ordering::Release);
         drop(q);
         if was_empty {
             // Only the first command of a batch needs to wake the reader.
             self.signaler.raise();
         }
+    }
+
+    /// True if commands are waiting (cheap: no lock).
+    pub fn has_pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire) != 0
     }
 
     /// Takes the next command, waiting up to `timeout` (`None` = forever) for one.
@@ -59,6 +78,7 @@ impl Mailbox {
     pub fn try_recv(&self) -> Option<Command> {
         let mut q = self.queue.lock();
         let c = q.pop_front();
+        self.pending.store(q.len(), Ordering::Release);
         if q.is_empty() {
             // Reset under the lock so that a concurrent send re-raises after us.
             self.signaler.reset();
@@ -77,10 +97,17 @@ mod tests {
         let mb = Arc::new(Mailbox::new().unwrap());
         let m2 = mb.clone();
         let t = std::thread::spawn(move || {
+            m2.send(Command::ActivateRead(7));
             m2.send(Command::Stop);
         });
-        assert_eq!(mb.recv(None).unwrap(), Some(Command::Stop));
         t.join().unwrap();
-        assert_eq!(mb.recv(Some(Duration::from_millis(1))).unwrap(), None);
+        assert!(mb.has_pending());
+        assert!(matches!(
+            mb.recv(None).unwrap(),
+            Some(Command::ActivateRead(7))
+        ));
+        assert!(matches!(mb.recv(None).unwrap(), Some(Command::Stop)));
+        assert!(!mb.has_pending());
+        assert!(mb.recv(Some(Duration::from_millis(1))).unwrap().is_none());
     }
 }

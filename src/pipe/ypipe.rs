@@ -159,6 +159,28 @@ impl<T> Reader<T> {
         Some(self.take())
     }
 
+    /// The next item, without taking it; None (and asleep) if there is none.
+    pub fn peek(&mut self) -> Option<&T> {
+        if !self.check() {
+            return None;
+        }
+        let idx = (self.count % CHUNK as u64) as usize;
+        let chunk = if idx == 0 && self.count != 0 {
+            // SAFETY: as in take: the next chunk is linked before its first item is published.
+            unsafe { (*self.head).next.load(Ordering::Acquire) }
+        } else {
+            self.head
+        };
+        // SAFETY: the slot was written before the publication `check` observed; we hand out a
+        // shared reference tied to &mut self, so the item cannot be taken meanwhile.
+        Some(unsafe { (*(*chunk).items[idx].get()).assume_init_ref() })
+    }
+
+    /// True if an item is ready; if not, the reader is now asleep (as after a failed `pop`).
+    pub fn check(&mut self) -> bool {
+        self.count < self.known || self.refresh()
+    }
+
     /// True if an item is ready (does not mark the reader asleep).
     pub fn has_item(&mut self) -> bool {
         if self.count < self.known {
@@ -280,6 +302,20 @@ mod tests {
         w.push(2);
         assert!(w.flush(), "reader did not sleep since the last wake");
         assert_eq!(r.pop(), Some(2));
+    }
+
+    #[test]
+    fn peek_sees_the_next_item_across_chunks() {
+        let (mut w, mut r) = channel();
+        for i in 0..(CHUNK + 2) {
+            w.push(i);
+        }
+        w.flush();
+        for i in 0..(CHUNK + 2) {
+            assert_eq!(r.peek(), Some(&i));
+            assert_eq!(r.pop(), Some(i));
+        }
+        assert_eq!(r.peek(), None);
     }
 
     #[test]

@@ -1,19 +1,27 @@
-//! Sockets. This holds the part every type shares: the link to the context, the command
-//! mailbox (whose eventfd is ZMQ_FD) and the blocking/ETERM rules. Routing, pipes and the
-//! transports arrive with the sockets and network issues.
+//! Sockets. `Socket` is the part every type shares: the link to the context, the command
+//! mailbox (whose eventfd is ZMQ_FD), options, blocking with timeouts, ETERM, endpoints and
+//! the table of pipes. What differs between types (routing) is a `Pattern` from `types`.
 
 pub mod kind;
+pub mod parts;
+pub mod pattern;
+pub mod pipes;
+pub mod types;
 
 use std::os::raw::c_int;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::capi::consts::{ZMQ_POLLIN, ZMQ_POLLOUT};
-use crate::ctx::Ctx;
+use crate::capi::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_SNDMORE};
+use crate::ctx::{Ctx, InprocPeer};
 use crate::error::{Error, Result};
+use crate::msg::Msg;
 use crate::options::Options;
 use crate::pipe::mailbox::{Command, Mailbox};
+use crate::pipe::pipe::Pipe;
 pub use kind::SocketType;
+use pattern::Pattern;
+use pipes::Pipes;
 
 pub struct Socket {
     ctx: Arc<Ctx>,
@@ -23,6 +31,21 @@ pub struct Socket {
     /// Set once the context told us to stop: every later call but close gives ETERM.
     ctx_terminated: bool,
     pub options: Options,
+    pipes: Pipes,
+    pattern: Box<dyn Pattern>,
+    /// The last part received had MORE set (ZMQ_RCVMORE).
+    rcvmore: bool,
+    /// ZMQ_LAST_ENDPOINT.
+    last_endpoint: String,
+}
+
+/// Splits "proto://address"; EINVAL if either part is missing.
+fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
+    let (proto, rest) = addr.split_once("://").ok_or(Error::INVAL)?;
+    if proto.is_empty() || rest.is_empty() {
+        return Err(Error::INVAL);
+    }
+    Ok((proto, rest))
 }
 
 impl Socket {
@@ -37,6 +60,10 @@ impl Socket {
             mailbox,
             ctx_terminated: false,
             options: Options::for_socket(kind, &defaults),
+            pipes: Pipes::default(),
+            pattern: types::make(kind),
+            rcvmore: false,
+            last_endpoint: String::new(),
         })
     }
 
@@ -53,16 +80,63 @@ impl Socket {
         self.mailbox.fd()
     }
 
+    pub fn rcvmore(&self) -> bool {
+        self.rcvmore
+    }
+
+    pub fn last_endpoint(&self) -> &str {
+        &self.last_endpoint
+    }
+
+    /// Drops the pipes the routing found ended.
+    fn reap(&mut self) {
+        for i in self.pipes.take_ended() {
+            self.pattern.detach(&mut self.pipes, i);
+            self.pipes.remove(i);
+        }
+    }
+
+    fn attach_pipe(&mut self, mut pipe: Pipe) {
+        pipe.set_owner(self.mailbox.clone());
+        let i = self.pipes.insert(pipe);
+        self.pattern.attach(&mut self.pipes, i, &self.options);
+        self.reap();
+    }
+
     fn handle(&mut self, cmd: Command) {
         match cmd {
             Command::Stop => self.ctx_terminated = true,
+            Command::ActivateRead(id) => {
+                if let Some(i) = self.pipes.index_of(id) {
+                    self.pattern.read_activated(&mut self.pipes, i);
+                }
+            }
+            Command::ActivateWrite(id) => {
+                if let Some(i) = self.pipes.index_of(id) {
+                    self.pattern.write_activated(&mut self.pipes, i);
+                }
+            }
+            Command::PipeTerm(id) => {
+                if let Some(i) = self.pipes.index_of(id) {
+                    // Messages the peer left (linger) are still read; otherwise the pipe goes.
+                    if self.pipes.check_read(i) {
+                        self.pattern.read_activated(&mut self.pipes, i);
+                    } else {
+                        self.pipes.mark_ended(i);
+                    }
+                }
+            }
+            Command::Attach(pipe) => self.attach_pipe(*pipe),
         }
+        self.reap();
     }
 
     /// Handles pending commands without waiting; ETERM once the context is shutting down.
     pub fn process_commands(&mut self) -> Result<()> {
-        while let Some(cmd) = self.mailbox.try_recv() {
-            self.handle(cmd);
+        if self.mailbox.has_pending() {
+            while let Some(cmd) = self.mailbox.try_recv() {
+                self.handle(cmd);
+            }
         }
         if self.ctx_terminated {
             return Err(Error::TERM);
@@ -70,7 +144,8 @@ impl Socket {
         Ok(())
     }
 
-    /// Waits for something to change, until `deadline` (None = forever).
+    /// Waits for a command until `deadline` (None = forever) and handles what came.
+    /// Ok(false) on timeout; EINTR on a signal; ETERM on shutdown.
     fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match self.mailbox.recv(timeout)? {
@@ -79,63 +154,197 @@ impl Socket {
                 self.process_commands()?;
                 Ok(true)
             }
-            None => Ok(false),
+            None => {
+                self.process_commands()?;
+                Ok(false)
+            }
         }
     }
 
-    /// Blocks as a send or receive does while nothing can move: until the timeout (EAGAIN),
-    /// a signal (EINTR) or the context's shutdown (ETERM). With no transports yet, nothing
-    /// else can end the wait.
-    fn block(&mut self, dontwait: bool, timeout_ms: c_int) -> Result<()> {
-        self.process_commands()?;
-        if dontwait || timeout_ms == 0 {
+    /// Runs `op` until it stops answering EAGAIN, blocking between tries as the flags and
+    /// the timeout allow (libzmq's send/recv loop).
+    fn blocking<T>(
+        &mut self,
+        flags: c_int,
+        timeout_ms: c_int,
+        mut op: impl FnMut(&mut Socket) -> Result<T>,
+    ) -> Result<T> {
+        match op(self) {
+            Err(Error::AGAIN) => {}
+            r => return r,
+        }
+        if flags & ZMQ_DONTWAIT != 0 || timeout_ms == 0 {
             return Err(Error::AGAIN);
         }
         let deadline =
             (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
         loop {
-            if !self.wait(deadline)? && deadline.is_some_and(|d| Instant::now() >= d) {
+            let woke = self.wait(deadline)?;
+            match op(self) {
+                Err(Error::AGAIN) => {}
+                r => return r,
+            }
+            if !woke && deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Error::AGAIN);
             }
         }
     }
 
-    /// Checks a send is allowed and waits for a peer to take it (none can exist yet).
-    /// Returns Ok(()) when the type drops the message instead of blocking.
-    pub fn send_wait(&mut self, dontwait: bool) -> Result<()> {
+    /// Sends one part (ZMQ_SNDMORE in `flags` marks more to come). On success the content
+    /// has been taken from `msg`.
+    pub fn send(&mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
         self.process_commands()?;
         if !self.kind.can_send() {
             return Err(Error::NOTSUP);
         }
-        if self.kind.send_drops() {
-            return Ok(());
-        }
-        self.block(dontwait, self.options.sndtimeo)
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        let timeout = self.options.sndtimeo;
+        self.blocking(flags, timeout, |s| {
+            let r = s.pattern.send(&mut s.pipes, msg, &s.options);
+            s.reap();
+            r
+        })
     }
 
-    /// Checks a receive is allowed and waits for a message (none can arrive yet).
-    pub fn recv_wait(&mut self, dontwait: bool) -> Result<()> {
+    /// Receives one part.
+    pub fn recv(&mut self, flags: c_int) -> Result<Msg> {
         self.process_commands()?;
         if !self.kind.can_recv() {
             return Err(Error::NOTSUP);
         }
-        self.block(dontwait, self.options.rcvtimeo)
+        let timeout = self.options.rcvtimeo;
+        let mut msg = self.blocking(flags, timeout, |s| {
+            let r = s.pattern.recv(&mut s.pipes, &s.options);
+            s.reap();
+            r
+        })?;
+        if self.options.conflate && !msg.more() {
+            // Conflate: only the newest message counts.
+            while self.pattern.has_in(&mut self.pipes) {
+                match self.pattern.recv(&mut self.pipes, &self.options) {
+                    Ok(m) => msg = m,
+                    Err(_) => break,
+                }
+            }
+            self.reap();
+        }
+        self.rcvmore = msg.more();
+        Ok(msg)
     }
 
     /// ZMQ_EVENTS.
     pub fn events(&mut self) -> Result<c_int> {
         self.process_commands()?;
-        let _ = ZMQ_POLLIN; // nothing can be received until transports exist
-        Ok(if self.kind.send_drops() {
-            ZMQ_POLLOUT
-        } else {
-            0
-        })
+        let mut ev = 0;
+        if self.pattern.has_in(&mut self.pipes) {
+            ev |= ZMQ_POLLIN;
+        }
+        if self.pattern.has_out(&mut self.pipes) {
+            ev |= ZMQ_POLLOUT;
+        }
+        self.reap();
+        Ok(ev)
+    }
+
+    /// zmq_setsockopt: the option table, then the routing's reaction (e.g. SUBSCRIBE).
+    pub fn set_option(&mut self, option: c_int, val: Option<&[u8]>) -> Result<()> {
+        self.options.set_nullable(self.kind, option, val)?;
+        self.pattern
+            .option_set(&mut self.pipes, option, val.unwrap_or(&[]), &self.options);
+        self.reap();
+        Ok(())
+    }
+
+    fn inproc_peer(&self) -> InprocPeer {
+        InprocPeer {
+            mailbox: self.mailbox.clone(),
+            socket_id: self.id,
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+            routing_id: self.options.routing_id.clone(),
+            recv_routing_id: matches!(
+                self.kind,
+                SocketType::Router | SocketType::Rep | SocketType::Stream
+            ),
+            conflate: self.options.conflate,
+        }
+    }
+
+    pub fn bind(&mut self, addr: &str) -> Result<()> {
+        self.process_commands()?;
+        let (proto, name) = parse_endpoint(addr)?;
+        match proto {
+            "inproc" => {
+                for mut pipe in self.ctx.bind_inproc(name, self.inproc_peer())? {
+                    pipe.endpoint = addr.to_owned();
+                    self.attach_pipe(pipe);
+                }
+                self.last_endpoint = addr.to_owned();
+                Ok(())
+            }
+            // The network transports come with the next issue.
+            _ => Err(Error::PROTONOSUPPORT),
+        }
+    }
+
+    pub fn connect(&mut self, addr: &str) -> Result<()> {
+        self.process_commands()?;
+        let (proto, name) = parse_endpoint(addr)?;
+        match proto {
+            "inproc" => {
+                let mut pipe = self.ctx.connect_inproc(name, self.inproc_peer());
+                pipe.endpoint = addr.to_owned();
+                let rid = std::mem::take(&mut self.options.typed.connect_routing_id);
+                if !rid.is_empty() {
+                    pipe.connect_routing_id = Some(rid);
+                }
+                self.attach_pipe(pipe);
+                self.last_endpoint = addr.to_owned();
+                Ok(())
+            }
+            _ => Err(Error::PROTONOSUPPORT),
+        }
+    }
+
+    /// zmq_unbind and zmq_disconnect (libzmq treats them alike): stop listening on a bound
+    /// endpoint, or end the connections made to a connected one. ENOENT if neither.
+    pub fn term_endpoint(&mut self, addr: &str) -> Result<()> {
+        self.process_commands()?;
+        let (proto, name) = parse_endpoint(addr)?;
+        if proto != "inproc" {
+            return Err(Error::PROTONOSUPPORT);
+        }
+        if self.ctx.unbind_inproc(name, self.id) {
+            return Ok(());
+        }
+        let mine: Vec<usize> = self
+            .pipes
+            .indices()
+            .into_iter()
+            .filter(|&i| self.pipes.get(i).is_some_and(|p| p.endpoint == addr))
+            .collect();
+        if mine.is_empty() {
+            return Err(Error(libc::ENOENT));
+        }
+        for i in mine {
+            self.pattern.detach(&mut self.pipes, i);
+            if let Some(mut p) = self.pipes.remove(i) {
+                p.terminate(true);
+            }
+        }
+        Ok(())
     }
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
+        self.ctx.unbind_all_inproc(self.id);
+        let linger = self.options.linger != 0;
+        for i in self.pipes.indices() {
+            if let Some(mut p) = self.pipes.remove(i) {
+                p.terminate(linger);
+            }
+        }
         self.ctx.remove_socket(self.id);
     }
 }

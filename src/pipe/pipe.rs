@@ -1,0 +1,411 @@
+//! A pipe: two ypipes, one each way, between a socket and a peer (another socket for inproc,
+//! a session for the network transports), with libzmq's high-water-mark flow control and an
+//! end-of-pipe handshake.
+//!
+//! Each end is owned by one thread. What the two ends share (`Shared`) is a few atomics and
+//! the mailbox of each end's owner, used only to wake a sleeping reader or a blocked writer.
+//!
+//! Flow control counts whole messages, as libzmq: the writer may have at most `hwm` messages
+//! unread; the reader publishes how many it has read every `lwm` messages and wakes a writer
+//! that waits for room.
+//!
+//! Ending: the end that goes away either writes a delimiter (linger: the peer still reads what
+//! was sent, then the delimiter ends the pipe) or not (the peer drops the pipe at once), and
+//! in both cases tells the peer through its mailbox.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::mailbox::{Command, Mailbox};
+use super::ypipe::{self, Reader, Writer};
+use crate::msg::Msg;
+
+/// Identifies one end of one pipe, unique in the process.
+pub type PipeId = u64;
+
+static NEXT_PIPE: AtomicU64 = AtomicU64::new(1);
+
+const OPEN: u8 = 0;
+/// The end is gone; the peer may still read up to the delimiter.
+const CLOSED_LINGER: u8 = 1;
+/// The end is gone; the peer drops the pipe and whatever it holds.
+const CLOSED_NOW: u8 = 2;
+
+/// libzmq's low-water mark: the reader reports progress every `lwm` messages.
+fn lwm_for(hwm: u64) -> u64 {
+    const MAX_WM_DELTA: u64 = 1024;
+    if hwm > MAX_WM_DELTA * 2 {
+        hwm - MAX_WM_DELTA
+    } else {
+        hwm.div_ceil(2).max(1)
+    }
+}
+
+struct Shared {
+    /// Pipe id of end 0; end 1 is base + 1.
+    base: PipeId,
+    /// The mailbox of each end's owner (None while an end waits for its owner, e.g. an inproc
+    /// connect that precedes the bind).
+    owners: [Mutex<Option<Arc<Mailbox>>>; 2],
+    /// Messages read from the queue *towards* end i, published by end i's reader.
+    read: [AtomicU64; 2],
+    /// The writer towards end i is blocked on the high-water mark.
+    writer_waiting: [AtomicBool; 2],
+    /// The state of each end: OPEN, CLOSED_LINGER or CLOSED_NOW.
+    state: [AtomicU8; 2],
+    /// The high-water mark of the queue towards end i (0 = none). Raised once when a
+    /// pending inproc connect meets its bind.
+    hwm: [AtomicU64; 2],
+}
+
+impl Shared {
+    fn send_to(&self, end: usize, cmd: Command) {
+        if let Some(mb) = self.owners[end].lock().as_ref() {
+            mb.send(cmd);
+        }
+    }
+}
+
+/// What a read found.
+#[derive(Debug)]
+pub enum Read {
+    Msg(Msg),
+    /// Nothing now; the pipe will send ActivateRead when something arrives.
+    Empty,
+    /// The peer's delimiter: everything it sent has been read and the pipe is over.
+    Ended,
+}
+
+/// One end of a pipe.
+pub struct Pipe {
+    shared: Arc<Shared>,
+    /// 0 or 1: which end this is.
+    side: usize,
+    out: Writer<Msg>,
+    inp: Reader<Msg>,
+    /// Whole messages written and read through this end.
+    written: u64,
+    read: u64,
+    /// The next part written continues a multipart message.
+    writing_more: bool,
+    /// The next part read continues a multipart message.
+    reading_more: bool,
+    lwm: u64,
+    /// The routing id of the peer, for ROUTER-like sockets (empty until known).
+    pub routing_id: Vec<u8>,
+    /// Set when the socket's routing has seen the peer's routing id message.
+    pub identified: bool,
+    /// ZMQ_CONNECT_ROUTING_ID given for this connection: the id a ROUTER uses for the peer.
+    pub connect_routing_id: Option<Vec<u8>>,
+    /// Messages to this end's peer are dropped rather than blocked on at the HWM (PUB-like).
+    pub lossy: bool,
+    /// The endpoint this pipe belongs to ("inproc://x"), for unbind/disconnect.
+    pub endpoint: String,
+    /// This end is terminating (delimiter seen or peer gone): no more writes.
+    ending: bool,
+}
+
+/// Makes a pipe. `hwm[i]` bounds the queue towards end i (0 = unbounded).
+pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
+    let base = NEXT_PIPE.fetch_add(2, Ordering::Relaxed);
+    let shared = Arc::new(Shared {
+        base,
+        owners: [Mutex::new(None), Mutex::new(None)],
+        read: [AtomicU64::new(0), AtomicU64::new(0)],
+        writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
+        state: [AtomicU8::new(OPEN), AtomicU8::new(OPEN)],
+        hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+    });
+    let (w01, r01) = ypipe::channel();
+    let (w10, r10) = ypipe::channel();
+    let end = |side: usize, out, inp| Pipe {
+        shared: shared.clone(),
+        side,
+        out,
+        inp,
+        written: 0,
+        read: 0,
+        writing_more: false,
+        reading_more: false,
+        lwm: lwm_for(hwm[side]),
+        routing_id: Vec::new(),
+        identified: false,
+        connect_routing_id: None,
+        lossy: false,
+        endpoint: String::new(),
+        ending: false,
+    };
+    (end(0, w01, r10), end(1, w10, r01))
+}
+
+impl Pipe {
+    pub fn id(&self) -> PipeId {
+        self.shared.base + self.side as u64
+    }
+
+    fn peer(&self) -> usize {
+        1 - self.side
+    }
+
+    /// Gives this end an owner: wake-ups for it go to `mailbox`. If data or an ending
+    /// arrived before, the owner is told now.
+    pub fn set_owner(&mut self, mailbox: Arc<Mailbox>) {
+        *self.shared.owners[self.side].lock() = Some(mailbox.clone());
+        mailbox.send(Command::ActivateRead(self.id()));
+    }
+
+    /// Sets the high-water marks: `towards_me` for the queue this end reads, `towards_peer`
+    /// for the one it writes (0 = unbounded).
+    pub fn set_hwms(&mut self, towards_me: u64, towards_peer: u64) {
+        self.shared.hwm[self.side].store(towards_me, Ordering::Relaxed);
+        self.shared.hwm[self.peer()].store(towards_peer, Ordering::Relaxed);
+        // A writer blocked on the old mark may fit now.
+        if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
+            let id = self.shared.base + self.peer() as u64;
+            self.shared.send_to(self.peer(), Command::ActivateWrite(id));
+        }
+    }
+
+    /// True if the peer end went away without leaving messages to read.
+    pub fn peer_dropped(&self) -> bool {
+        self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW
+    }
+
+    /// True if the peer end is gone (its delimiter, if any, may still be unread).
+    pub fn peer_gone(&self) -> bool {
+        self.shared.state[self.peer()].load(Ordering::Acquire) != OPEN
+    }
+
+    /// True if a message (part) can be written now. At the HWM it registers for an
+    /// ActivateWrite and returns false. Parts after the first of a message always fit.
+    pub fn check_write(&mut self) -> bool {
+        if self.ending || self.peer_gone() {
+            return false;
+        }
+        let hwm = self.shared.hwm[self.peer()].load(Ordering::Relaxed);
+        if hwm == 0 || self.writing_more {
+            return true;
+        }
+        let read = &self.shared.read[self.peer()];
+        if self.written - read.load(Ordering::SeqCst) < hwm {
+            return true;
+        }
+        // Dekker with the reader: announce, then look again.
+        self.shared.writer_waiting[self.peer()].store(true, Ordering::SeqCst);
+        self.written - read.load(Ordering::SeqCst) < hwm
+    }
+
+    /// Writes a part; it becomes visible at `flush`. The caller checked `check_write`.
+    pub fn write(&mut self, msg: Msg) {
+        let more = msg.more();
+        self.out.push(msg);
+        if !more {
+            self.written += 1;
+        }
+        self.writing_more = more;
+    }
+
+    /// Publishes what was written, waking the reader if it was asleep.
+    pub fn flush(&mut self) {
+        if self.out.unflushed() > 0 && !self.out.flush() {
+            self.shared.send_to(
+                self.peer(),
+                Command::ActivateRead(self.shared.base + self.peer() as u64),
+            );
+        }
+    }
+
+    /// Drops the unfinished tail of a multipart message being written? Not possible once
+    /// pushed; the pipe instead completes it with an empty final part when it must stop.
+    pub fn writing_more(&self) -> bool {
+        self.writing_more
+    }
+
+    /// Reads the next part.
+    pub fn read(&mut self) -> Read {
+        if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+            return Read::Ended;
+        }
+        match self.inp.pop() {
+            None => {
+                // The peer may have gone in between: its state is set before its last flush.
+                if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+                    return Read::Ended;
+                }
+                Read::Empty
+            }
+            Some(msg) if msg.flags() & Msg::DELIMITER != 0 => Read::Ended,
+            Some(msg) => {
+                self.reading_more = msg.more();
+                if !self.reading_more {
+                    self.read += 1;
+                    if self.read % self.lwm == 0 {
+                        self.publish_read();
+                    }
+                }
+                Read::Msg(msg)
+            }
+        }
+    }
+
+    fn publish_read(&mut self) {
+        self.shared.read[self.side].store(self.read, Ordering::SeqCst);
+        if self.shared.writer_waiting[self.side].swap(false, Ordering::SeqCst) {
+            self.shared.send_to(
+                self.peer(),
+                Command::ActivateWrite(self.shared.base + self.peer() as u64),
+            );
+        }
+    }
+
+    /// True if a part (or the delimiter) is ready to read, without consuming it. When it
+    /// returns false the reader is asleep and ActivateRead will follow new data.
+    pub fn check_read(&mut self) -> bool {
+        if self.peer_dropped() {
+            return false;
+        }
+        matches!(self.inp.peek(), Some(m) if m.flags() & Msg::DELIMITER == 0)
+    }
+
+    /// True once the pipe is over for this end: the peer dropped it, or the next item is its
+    /// delimiter.
+    pub fn at_end(&mut self) -> bool {
+        self.peer_dropped() || matches!(self.inp.peek(), Some(m) if m.flags() & Msg::DELIMITER != 0)
+    }
+
+    /// True while a multipart message is being read.
+    pub fn reading_more(&self) -> bool {
+        self.reading_more
+    }
+
+    /// Ends this end. With `linger`, the peer still reads what was sent, then the
+    /// delimiter; without, the peer drops the pipe. The peer's owner is told either way.
+    pub fn terminate(&mut self, linger: bool) {
+        if self.ending {
+            return;
+        }
+        self.ending = true;
+        if linger && !self.peer_gone() {
+            if self.writing_more {
+                // Never leave half a message: end it with an empty last part.
+                self.out.push(Msg::new());
+            }
+            let mut d = Msg::new();
+            d.set_flags(Msg::DELIMITER);
+            self.out.push(d);
+            self.shared.state[self.side].store(CLOSED_LINGER, Ordering::Release);
+        } else {
+            self.shared.state[self.side].store(CLOSED_NOW, Ordering::Release);
+        }
+        *self.shared.owners[self.side].lock() = None;
+        let peer_id = self.shared.base + self.peer() as u64;
+        self.out.flush();
+        // Wake the peer both as a reader (delimiter, or the end) and as a writer.
+        self.shared.send_to(self.peer(), Command::PipeTerm(peer_id));
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        self.terminate(false);
+    }
+}
+
+impl std::fmt::Debug for Pipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipe")
+            .field("id", &self.id())
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(b: &[u8], more: bool) -> Msg {
+        let mut m = Msg::from_slice(b).unwrap();
+        m.set_more(more);
+        m
+    }
+
+    fn body(r: Read) -> Vec<u8> {
+        match r {
+            Read::Msg(m) => m.as_slice().to_vec(),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_flow_both_ways() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        assert!(a.check_write());
+        a.write(msg(b"hello", false));
+        a.flush();
+        assert_eq!(body(b.read()), b"hello");
+        assert!(matches!(b.read(), Read::Empty));
+        b.write(msg(b"x", true));
+        b.write(msg(b"y", false));
+        b.flush();
+        assert_eq!(body(a.read()), b"x");
+        assert!(a.reading_more());
+        assert_eq!(body(a.read()), b"y");
+    }
+
+    #[test]
+    fn hwm_blocks_whole_messages_then_reopens() {
+        let mb = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = pipe_pair([0, 2]);
+        a.set_owner(mb.clone());
+        while mb.try_recv().is_some() {}
+        for i in 0..2 {
+            assert!(a.check_write(), "message {i} fits");
+            a.write(msg(b"p", true));
+            assert!(a.check_write(), "later parts always fit");
+            a.write(msg(b"q", false));
+        }
+        a.flush();
+        assert!(!a.check_write(), "hwm of 2 messages reached");
+        // lwm for hwm 2 is 1: reading one whole message reports progress and wakes a.
+        body(b.read());
+        body(b.read());
+        assert!(matches!(mb.try_recv(), Some(Command::ActivateWrite(id)) if id == a.id()));
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn linger_delivers_then_ends() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        a.write(msg(b"last", false));
+        a.flush();
+        a.terminate(true);
+        assert!(b.peer_gone());
+        assert_eq!(body(b.read()), b"last");
+        assert!(matches!(b.read(), Read::Ended));
+    }
+
+    #[test]
+    fn no_linger_drops_at_once() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        a.write(msg(b"lost", false));
+        a.flush();
+        a.terminate(false);
+        assert!(matches!(b.read(), Read::Ended));
+        assert!(!b.check_write());
+    }
+
+    #[test]
+    fn half_a_message_is_completed_before_the_delimiter() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        a.write(msg(b"head", true));
+        a.terminate(true);
+        assert_eq!(body(b.read()), b"head");
+        assert!(b.reading_more());
+        assert_eq!(body(b.read()), b"");
+        assert!(!b.reading_more());
+        assert!(matches!(b.read(), Read::Ended));
+    }
+}
