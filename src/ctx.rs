@@ -11,7 +11,7 @@ use crate::error::Error as E;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::mailbox::{Command, Mailbox};
-use crate::pipe::pipe::{pipe_pair, Pipe};
+use crate::pipe::duplex::{pipe_pair, Pipe};
 use crate::pipe::signaler::Signaler;
 
 /// libzmq's ZMQ_SOCKET_LIMIT on Linux (epoll has no descriptor cap to clip to).

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::pipe::{Pipe, PipeId};
+use super::duplex::{Pipe, PipeId};
 use super::signaler::Signaler;
 use crate::error::Result;
 

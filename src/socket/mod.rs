@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::options::Options;
 use crate::pipe::mailbox::{Command, Mailbox};
-use crate::pipe::pipe::Pipe;
+use crate::pipe::duplex::Pipe;
 pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;

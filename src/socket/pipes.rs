@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::msg::Msg;
-use crate::pipe::pipe::{Pipe, PipeId, Read};
+use crate::pipe::duplex::{Pipe, PipeId, Read};
 
 #[derive(Default)]
 pub struct Pipes {

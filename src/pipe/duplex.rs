@@ -241,7 +241,7 @@ impl Pipe {
                 self.reading_more = msg.more();
                 if !self.reading_more {
                     self.read += 1;
-                    if self.read % self.lwm == 0 {
+                    if self.read.is_multiple_of(self.lwm) {
                         self.publish_read();
                     }
                 }
