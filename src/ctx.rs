@@ -10,8 +10,8 @@ use crate::capi::consts::*;
 use crate::error::Error as E;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
-use crate::pipe::mailbox::{Command, Mailbox};
 use crate::pipe::duplex::{pipe_pair, Pipe};
+use crate::pipe::mailbox::{Command, Mailbox};
 use crate::pipe::signaler::Signaler;
 
 /// libzmq's ZMQ_SOCKET_LIMIT on Linux (epoll has no descriptor cap to clip to).
