@@ -13,8 +13,9 @@ fn main() {
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzmq.so.5");
 
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    // Only the C API module is the header: internal constants elsewhere stay out of it.
     let bindings = cbindgen::Builder::new()
-        .with_crate(&dir)
+        .with_src(dir.join("src/capi/mod.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate zmq.h");

@@ -782,14 +782,6 @@ struct iovec;
 #define ZMQ_EVENT_ALL_V2 (ZMQ_EVENT_ALL_V1 | ZMQ_EVENT_PIPES_STATS)
 #endif
 
-#define MAJOR 4
-
-#define MINOR 3
-
-#define PATCH 5
-
-typedef struct Error Error;
-
 #if defined(ZMQ_BUILD_DRAFT_API)
 typedef struct zmq_poller_event_t {
   void *socket;
@@ -805,32 +797,6 @@ typedef struct zmq_pollitem_t {
   short events;
   short revents;
 } zmq_pollitem_t;
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 ZMQ_EXPORT void *zmq_ctx_new(void);
 

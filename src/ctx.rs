@@ -69,6 +69,8 @@ pub struct InprocPeer {
     pub routing_id: Vec<u8>,
     /// ROUTER-like: reads the peer's routing id as the pipe's first message.
     pub recv_routing_id: bool,
+    /// ZMQ_CONFLATE in effect (set, and the type supports it). For inproc only the
+    /// connecter's counts: libzmq makes the pipe with the connecting socket's options.
     pub conflate: bool,
 }
 
@@ -302,7 +304,7 @@ impl Ctx {
                         pipe.flush();
                     }
                     // Now both sides are known: the marks libzmq uses for a bound endpoint.
-                    let conflate = me.conflate || connecter.conflate;
+                    let conflate = connecter.conflate;
                     pipe.set_hwms(
                         inproc_hwm(connecter.sndhwm, me.rcvhwm, conflate),
                         inproc_hwm(me.sndhwm, connecter.rcvhwm, conflate),
@@ -340,9 +342,12 @@ impl Ctx {
         match st.endpoints.get(name) {
             Some(binder) => {
                 let (mut mine, mut theirs) = pipe_pair([
-                    inproc_hwm(binder.sndhwm, me.rcvhwm, me.conflate || binder.conflate),
-                    inproc_hwm(me.sndhwm, binder.rcvhwm, me.conflate || binder.conflate),
+                    inproc_hwm(binder.sndhwm, me.rcvhwm, me.conflate),
+                    inproc_hwm(me.sndhwm, binder.rcvhwm, me.conflate),
                 ]);
+                if me.conflate {
+                    mine.set_conflate();
+                }
                 if binder.recv_routing_id {
                     mine.write(routing_id_msg(&me.routing_id));
                     mine.flush();
@@ -363,6 +368,9 @@ impl Ctx {
                     }
                 };
                 let (mut mine, theirs) = pipe_pair([unbounded(me.rcvhwm), unbounded(me.sndhwm)]);
+                if me.conflate {
+                    mine.set_conflate();
+                }
                 mine.write(routing_id_msg(&me.routing_id));
                 mine.flush();
                 st.pending

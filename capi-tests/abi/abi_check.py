@@ -253,6 +253,24 @@ def check_constants():
               "exception %s: the system 4.3.4 header has %d (4.3.5 and ours: %d)" % (n, old, new),
               "system value: %s" % (vals[n][0] if n in vals else "undefined"))
 
+    # Nothing beyond libzmq's names: every macro our header adds to what the system header
+    # (and the system headers both include) defines must be a known 4.3.5 addition.
+    added_435 = {"ZMQ_BUSY_POLL", "ZMQ_HICCUP_MSG", "ZMQ_XSUB_VERBOSE_UNSUBSCRIBE",
+                 "ZMQ_TOPICS_COUNT", "ZMQ_NORM_MODE", "ZMQ_NORM_UNICAST_NACK",
+                 "ZMQ_NORM_BUFFER_SIZE", "ZMQ_NORM_SEGMENT_SIZE", "ZMQ_NORM_BLOCK_SIZE",
+                 "ZMQ_NORM_NUM_PARITY", "ZMQ_NORM_NUM_AUTOPARITY", "ZMQ_NORM_PUSH",
+                 "ZMQ_NORM_FIXED", "ZMQ_NORM_CC", "ZMQ_NORM_CCL", "ZMQ_NORM_CCE",
+                 "ZMQ_NORM_CCE_ECNONLY"}
+    # 4.3.5's header includes <signal.h> (for zmq_ppoll), which 4.3.4's does not.
+    libc_hdr = tmp("libc_includes.h")
+    with open(libc_hdr, "w") as f:
+        f.write("".join("#include <%s>\n" % h
+                        for h in ("errno.h", "stddef.h", "stdio.h", "stdint.h", "signal.h")))
+    extra = sorted(set(macros(OUR_HDR, OUR_INC, True)) - set(macros(SYS_HDR, SYS_INC, True))
+                   - set(macros(libc_hdr, SYS_INC, False)) - added_435)
+    check(not extra, "our header defines no macro beyond libzmq 4.3.5's",
+          "unexpected: " + ", ".join(extra[:20]))
+
     def items_for(names):
         items = []
         for n in names:

@@ -8,6 +8,7 @@ use super::consts::*;
 use super::socket::sock_mut;
 use super::{ret, zmq_pollitem_t};
 use crate::error::{Error, Result};
+use crate::proxy;
 
 unsafe fn poll_impl(
     items: *mut zmq_pollitem_t,
@@ -164,14 +165,42 @@ pub unsafe extern "C" fn zmq_ppoll(
     })
 }
 
-unsafe fn proxy_impl(frontend: *mut c_void, backend: *mut c_void) -> Result<c_int> {
-    // SAFETY: handle contract of sock_mut.
-    unsafe {
-        sock_mut(frontend)?;
-        sock_mut(backend)?;
+/// The proxy entry points share this: NULL frontend or backend is EFAULT (libzmq checks
+/// both in zmq_proxy/zmq_proxy_steerable; its zmq_device would crash instead), a stale handle
+/// ENOTSOCK. Each distinct handle is borrowed once, so one socket may play several roles
+/// (libzmq allows frontend == backend).
+unsafe fn proxy_impl(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    capture: *mut c_void,
+    control: *mut c_void,
+) -> Result<c_int> {
+    if frontend.is_null() || backend.is_null() {
+        return Err(Error::FAULT);
     }
-    // Proxying needs message routing between sockets: it comes with the sockets issue.
-    Err(Error::NOTSUP)
+    let mut handles: Vec<*mut c_void> = Vec::with_capacity(4);
+    let mut slot = |h: *mut c_void| -> Option<usize> {
+        if h.is_null() {
+            return None;
+        }
+        Some(handles.iter().position(|&x| x == h).unwrap_or_else(|| {
+            handles.push(h);
+            handles.len() - 1
+        }))
+    };
+    let roles = proxy::Roles {
+        frontend: slot(frontend).unwrap_or_default(),
+        backend: slot(backend).unwrap_or_default(),
+        capture: slot(capture),
+        control: slot(control),
+    };
+    let mut socks = Vec::with_capacity(handles.len());
+    for &h in &handles {
+        // SAFETY: handle contract of sock_mut; the handles are distinct, so the &mut borrows
+        // do not alias, and the caller's thread owns the sockets for the proxy's lifetime.
+        socks.push(unsafe { sock_mut(h) }?);
+    }
+    proxy::run(&mut socks, roles).map(|()| 0)
 }
 
 #[no_mangle]
@@ -180,9 +209,8 @@ pub unsafe extern "C" fn zmq_proxy(
     backend_: *mut c_void,
     capture_: *mut c_void,
 ) -> c_int {
-    let _ = capture_;
     // SAFETY: forwarded caller contract.
-    ret(unsafe { proxy_impl(frontend_, backend_) })
+    ret(unsafe { proxy_impl(frontend_, backend_, capture_, std::ptr::null_mut()) })
 }
 
 #[no_mangle]
@@ -192,11 +220,12 @@ pub unsafe extern "C" fn zmq_proxy_steerable(
     capture_: *mut c_void,
     control_: *mut c_void,
 ) -> c_int {
-    let _ = (capture_, control_);
     // SAFETY: forwarded caller contract.
-    ret(unsafe { proxy_impl(frontend_, backend_) })
+    ret(unsafe { proxy_impl(frontend_, backend_, capture_, control_) })
 }
 
+/// The deprecated device: the type (ZMQ_STREAMER, ZMQ_FORWARDER, ZMQ_QUEUE) is ignored, as in
+/// libzmq; it is a proxy without capture.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_device(
     type_: c_int,
@@ -205,5 +234,12 @@ pub unsafe extern "C" fn zmq_device(
 ) -> c_int {
     let _ = type_;
     // SAFETY: forwarded caller contract.
-    ret(unsafe { proxy_impl(frontend_, backend_) })
+    ret(unsafe {
+        proxy_impl(
+            frontend_,
+            backend_,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    })
 }

@@ -173,7 +173,16 @@ pub unsafe extern "C" fn zmq_msg_recv(
     // SAFETY: handle contract of sock_mut; msg validity is checked by msg_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         let m = unsafe { super::msg::msg_mut(msg_) }?;
-        let got = s.recv(flags_)?;
+        let got = match s.recv(flags_) {
+            Ok(got) => got,
+            Err(Error::AGAIN) => {
+                // As libzmq, whose routing closes the message before looking for one: a
+                // receive that finds nothing leaves an empty message.
+                drop(std::mem::take(m));
+                return Err(Error::AGAIN);
+            }
+            Err(e) => return Err(e),
+        };
         let len = got.len();
         // The old content is released after the new one is in place.
         drop(std::mem::replace(m, got));

@@ -79,8 +79,10 @@ fn get(s: &mut Socket, option: c_int, buf: &mut [u8]) -> Result<usize> {
         }
         ZMQ_LAST_ENDPOINT => put_str(buf, s.last_endpoint().as_bytes()),
         ZMQ_THREAD_SAFE => put_int_relaxed(buf, kind.thread_safe() as c_int),
-        // Until the subscription trie exists no topic is ever recorded.
-        ids::ZMQ_TOPICS_COUNT if counts_topics(kind) => put_int_relaxed(buf, 0),
+        // As libzmq, what the socket has processed so far (no pending commands are handled).
+        ids::ZMQ_TOPICS_COUNT if counts_topics(kind) => {
+            put_int_relaxed(buf, s.topics_count().unwrap_or(0))
+        }
         _ => s.options.get(kind, option, buf),
     }
 }

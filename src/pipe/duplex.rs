@@ -33,13 +33,14 @@ const CLOSED_LINGER: u8 = 1;
 /// The end is gone; the peer drops the pipe and whatever it holds.
 const CLOSED_NOW: u8 = 2;
 
-/// libzmq's low-water mark: the reader reports progress every `lwm` messages.
+/// libzmq's low-water mark: the reader reports progress every `lwm` messages. An unbounded
+/// queue (hwm 0) has none: no writer ever waits on it.
 fn lwm_for(hwm: u64) -> u64 {
     const MAX_WM_DELTA: u64 = 1024;
     if hwm > MAX_WM_DELTA * 2 {
         hwm - MAX_WM_DELTA
     } else {
-        hwm.div_ceil(2).max(1)
+        hwm.div_ceil(2)
     }
 }
 
@@ -58,6 +59,8 @@ struct Shared {
     /// The high-water mark of the queue towards end i (0 = none). Raised once when a
     /// pending inproc connect meets its bind.
     hwm: [AtomicU64; 2],
+    /// ZMQ_CONFLATE: a reader takes only the newest message waiting (both directions).
+    conflate: AtomicBool,
 }
 
 impl Shared {
@@ -92,7 +95,6 @@ pub struct Pipe {
     writing_more: bool,
     /// The next part read continues a multipart message.
     reading_more: bool,
-    lwm: u64,
     /// The routing id of the peer, for ROUTER-like sockets (empty until known).
     pub routing_id: Vec<u8>,
     /// Set when the socket's routing has seen the peer's routing id message.
@@ -117,6 +119,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
         writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
         state: [AtomicU8::new(OPEN), AtomicU8::new(OPEN)],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+        conflate: AtomicBool::new(false),
     });
     let (w01, r01) = ypipe::channel();
     let (w10, r10) = ypipe::channel();
@@ -129,7 +132,6 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
         read: 0,
         writing_more: false,
         reading_more: false,
-        lwm: lwm_for(hwm[side]),
         routing_id: Vec::new(),
         identified: false,
         connect_routing_id: None,
@@ -157,15 +159,24 @@ impl Pipe {
     }
 
     /// Sets the high-water marks: `towards_me` for the queue this end reads, `towards_peer`
-    /// for the one it writes (0 = unbounded).
+    /// for the one it writes (0 = unbounded). Each reader's low-water mark follows its
+    /// queue's new mark, as libzmq's set_hwms recomputes it.
     pub fn set_hwms(&mut self, towards_me: u64, towards_peer: u64) {
-        self.shared.hwm[self.side].store(towards_me, Ordering::Relaxed);
-        self.shared.hwm[self.peer()].store(towards_peer, Ordering::Relaxed);
-        // A writer blocked on the old mark may fit now.
-        if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
+        self.shared.hwm[self.side].store(towards_me, Ordering::SeqCst);
+        self.shared.hwm[self.peer()].store(towards_peer, Ordering::SeqCst);
+        // The peer, blocked writing towards us on the old mark, may fit now (Dekker with
+        // check_write: mark stored, then the flag looked at).
+        if self.shared.writer_waiting[self.side].swap(false, Ordering::SeqCst) {
             let id = self.shared.base + self.peer() as u64;
             self.shared.send_to(self.peer(), Command::ActivateWrite(id));
         }
+    }
+
+    /// Makes the pipe conflate (ZMQ_CONFLATE), both ways: each read returns the newest
+    /// message waiting and drops the older ones, as libzmq's single-slot conflate queue.
+    /// Set before the ends go to their owners; the marks should then be 0 (unbounded).
+    pub fn set_conflate(&self) {
+        self.shared.conflate.store(true, Ordering::Relaxed);
     }
 
     /// True if the peer end went away without leaving messages to read.
@@ -184,24 +195,30 @@ impl Pipe {
         if self.ending || self.peer_gone() {
             return false;
         }
-        let hwm = self.shared.hwm[self.peer()].load(Ordering::Relaxed);
-        if hwm == 0 || self.writing_more {
+        if self.writing_more {
             return true;
         }
-        let read = &self.shared.read[self.peer()];
-        if self.written - read.load(Ordering::SeqCst) < hwm {
+        let fits = |p: &Self| {
+            let hwm = p.shared.hwm[p.peer()].load(Ordering::SeqCst);
+            hwm == 0 || p.written - p.shared.read[p.peer()].load(Ordering::SeqCst) < hwm
+        };
+        if fits(self) {
             return true;
         }
-        // Dekker with the reader: announce, then look again.
+        // Dekker with the reader (which publishes its count) and with set_hwms (which
+        // raises the mark): announce, then look again.
         self.shared.writer_waiting[self.peer()].store(true, Ordering::SeqCst);
-        self.written - read.load(Ordering::SeqCst) < hwm
+        fits(self)
     }
 
     /// Writes a part; it becomes visible at `flush`. The caller checked `check_write`.
+    /// A routing-id message does not count against the high-water mark (as in libzmq: an
+    /// inproc connecter always sends one, which a binder of most types drops unread).
     pub fn write(&mut self, msg: Msg) {
         let more = msg.more();
+        let counted = msg.flags() & Msg::IS_ROUTING_ID == 0;
         self.out.push(msg);
-        if !more {
+        if !more && counted {
             self.written += 1;
         }
         self.writing_more = more;
@@ -237,11 +254,26 @@ impl Pipe {
                 Read::Empty
             }
             Some(msg) if msg.flags() & Msg::DELIMITER != 0 => Read::Ended,
-            Some(msg) => {
+            Some(mut msg) => {
+                if self.shared.conflate.load(Ordering::Relaxed)
+                    && msg.flags() & Msg::IS_ROUTING_ID == 0
+                {
+                    // Skip to the newest message already here. A routing id is never
+                    // skipped; the peer's end is (libzmq's delimiter replaces the slot).
+                    while self.inp.has_item() {
+                        match self.inp.peek() {
+                            Some(m) if m.flags() & Msg::DELIMITER != 0 => return Read::Ended,
+                            Some(m) if m.flags() & Msg::IS_ROUTING_ID != 0 => break,
+                            Some(_) => msg = self.inp.pop().unwrap_or(msg),
+                            None => break,
+                        }
+                    }
+                }
                 self.reading_more = msg.more();
-                if !self.reading_more {
+                if !self.reading_more && msg.flags() & Msg::IS_ROUTING_ID == 0 {
                     self.read += 1;
-                    if self.read.is_multiple_of(self.lwm) {
+                    let lwm = lwm_for(self.shared.hwm[self.side].load(Ordering::Relaxed));
+                    if lwm > 0 && self.read.is_multiple_of(lwm) {
                         self.publish_read();
                     }
                 }
@@ -406,6 +438,60 @@ mod tests {
         assert!(b.reading_more());
         assert_eq!(body(b.read()), b"");
         assert!(!b.reading_more());
+        assert!(matches!(b.read(), Read::Ended));
+    }
+
+    #[test]
+    fn routing_ids_do_not_count_against_the_hwm() {
+        let (mut a, mut b) = pipe_pair([0, 2]);
+        let mut id = msg(b"id", false);
+        id.set_flags(Msg::IS_ROUTING_ID);
+        a.write(id);
+        for _ in 0..2 {
+            assert!(a.check_write());
+            a.write(msg(b"m", false));
+        }
+        a.flush();
+        assert!(!a.check_write(), "two messages fill a mark of 2");
+        // Reading the id gives no room; reading a message does (lwm 1).
+        assert_eq!(body(b.read()), b"id");
+        assert!(!a.check_write());
+        body(b.read());
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn raising_the_hwm_wakes_a_blocked_writer() {
+        let mb = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = pipe_pair([0, 1]);
+        a.set_owner(mb.clone());
+        while mb.try_recv().is_some() {}
+        a.write(msg(b"1", false));
+        a.flush();
+        assert!(!a.check_write());
+        b.set_hwms(3, 0);
+        assert!(matches!(mb.try_recv(), Some(Command::ActivateWrite(id)) if id == a.id()));
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn conflate_reads_the_newest() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        a.set_conflate();
+        for i in 0..5u8 {
+            a.write(msg(&[i], false));
+        }
+        a.flush();
+        assert_eq!(body(b.read()), [4]);
+        assert!(matches!(b.read(), Read::Empty));
+        // Both ways.
+        b.write(msg(b"x", false));
+        b.write(msg(b"y", false));
+        b.flush();
+        assert_eq!(body(a.read()), b"y");
+        // The end replaces what was waiting, as libzmq's single slot.
+        a.write(msg(b"lost", false));
+        a.terminate(true);
         assert!(matches!(b.read(), Read::Ended));
     }
 }

@@ -51,11 +51,14 @@ impl Mailbox {
         let was_empty = q.is_empty();
         q.push_back(cmd);
         self.pending.store(q.len(), Ordering::Release);
-        drop(q);
         if was_empty {
-            // Only the first command of a batch needs to wake the reader.
+            // Only the first command of a batch needs to wake the reader. Raised under the
+            // lock: raised after unlocking, it could land after the reader took the command
+            // and reset, leaving ZMQ_FD readable over an empty mailbox (a poll loop on the
+            // fd would then spin until the next command).
             self.signaler.raise();
         }
+        drop(q);
     }
 
     /// True if commands are waiting (cheap: no lock).

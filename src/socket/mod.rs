@@ -88,6 +88,11 @@ impl Socket {
         &self.last_endpoint
     }
 
+    /// ZMQ_TOPICS_COUNT (PUB, XPUB, SUB, XSUB); None for the other types.
+    pub fn topics_count(&self) -> Option<c_int> {
+        self.pattern.topics_count()
+    }
+
     /// Drops the pipes the routing found ended.
     fn reap(&mut self) {
         for i in self.pipes.take_ended() {
@@ -213,21 +218,12 @@ impl Socket {
             return Err(Error::NOTSUP);
         }
         let timeout = self.options.rcvtimeo;
-        let mut msg = self.blocking(flags, timeout, |s| {
+        // ZMQ_CONFLATE is the pipes' business (see InprocPeer::conflate).
+        let msg = self.blocking(flags, timeout, |s| {
             let r = s.pattern.recv(&mut s.pipes, &s.options);
             s.reap();
             r
         })?;
-        if self.options.conflate && !msg.more() {
-            // Conflate: only the newest message counts.
-            while self.pattern.has_in(&mut self.pipes) {
-                match self.pattern.recv(&mut self.pipes, &self.options) {
-                    Ok(m) => msg = m,
-                    Err(_) => break,
-                }
-            }
-            self.reap();
-        }
         self.rcvmore = msg.more();
         Ok(msg)
     }
@@ -266,7 +262,16 @@ impl Socket {
                 self.kind,
                 SocketType::Router | SocketType::Rep | SocketType::Stream
             ),
-            conflate: self.options.conflate,
+            // As libzmq's get_effective_conflate_option.
+            conflate: self.options.conflate
+                && matches!(
+                    self.kind,
+                    SocketType::Dealer
+                        | SocketType::Pull
+                        | SocketType::Push
+                        | SocketType::Pub
+                        | SocketType::Sub
+                ),
         }
     }
 
@@ -275,8 +280,10 @@ impl Socket {
         let (proto, name) = parse_endpoint(addr)?;
         match proto {
             "inproc" => {
-                for mut pipe in self.ctx.bind_inproc(name, self.inproc_peer())? {
-                    pipe.endpoint = addr.to_owned();
+                // The pipes of waiting connects keep no endpoint: as in libzmq, only the
+                // connecting side can zmq_disconnect an inproc connection, and unbinding
+                // leaves accepted connections alone.
+                for pipe in self.ctx.bind_inproc(name, self.inproc_peer())? {
                     self.attach_pipe(pipe);
                 }
                 self.last_endpoint = addr.to_owned();
@@ -339,10 +346,13 @@ impl Socket {
 impl Drop for Socket {
     fn drop(&mut self) {
         self.ctx.unbind_all_inproc(self.id);
-        let linger = self.options.linger != 0;
+        // Whether the peer still reads what we sent is the reader's choice, not our
+        // ZMQ_LINGER: libzmq ends a closing socket's pipes with a delimiter, and an inproc
+        // peer reads up to it whatever the linger (linger only bounds how long a network
+        // session keeps sending, and a session decides that on its own end of the pipe).
         for i in self.pipes.indices() {
             if let Some(mut p) = self.pipes.remove(i) {
-                p.terminate(linger);
+                p.terminate(true);
             }
         }
         self.ctx.remove_socket(self.id);

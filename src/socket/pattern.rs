@@ -1,6 +1,8 @@
 //! What a socket type is: how it attaches pipes and routes messages over them. The socket
 //! base (`Socket`) does everything else: options, blocking and timeouts, commands, endpoints.
 
+use std::os::raw::c_int;
+
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::options::Options;
@@ -33,6 +35,11 @@ pub trait Pattern: Send {
 
     /// Called after the option table accepted `option` (e.g. SUBSCRIBE), so the type can act.
     fn option_set(&mut self, _ps: &mut Pipes, _option: i32, _val: &[u8], _opts: &Options) {}
+
+    /// ZMQ_TOPICS_COUNT: the number of distinct subscriptions, for the types that keep them.
+    fn topics_count(&self) -> Option<c_int> {
+        None
+    }
 }
 
 /// A socket type whose routing is not built yet: sends block or are dropped as with no

@@ -1,4 +1,7 @@
 //! Routing parts that socket types are built from.
 
+pub mod dist;
 pub mod fq;
 pub mod lb;
+pub mod routing_ids;
+pub mod trie;

@@ -1,0 +1,4 @@
+//! Transports: endpoint addresses now; the tcp and ipc listeners and connecters come with the
+//! network issue.
+
+pub mod address;
