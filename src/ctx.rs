@@ -9,6 +9,8 @@ use parking_lot::Mutex;
 use crate::capi::consts::*;
 use crate::error::Error as E;
 use crate::error::{Error, Result};
+use crate::io::session::Draining;
+use crate::io::IoThread;
 use crate::msg::Msg;
 use crate::pipe::duplex::{pipe_pair, Pipe};
 use crate::pipe::mailbox::{Command, Mailbox};
@@ -111,6 +113,12 @@ struct State {
     pending: HashMap<String, Vec<Pending>>,
 }
 
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("State")
@@ -120,10 +128,14 @@ impl std::fmt::Debug for State {
     }
 }
 
-#[derive(Debug)]
 pub struct Ctx {
     options: Mutex<Options>,
     state: Mutex<State>,
+    /// I/O threads, started with the first network endpoint.
+    io: Mutex<Vec<Arc<IoThread>>>,
+    io_next: std::sync::atomic::AtomicUsize,
+    /// Network sessions still delivering for closed sockets (zmq_ctx_term waits for them).
+    pub draining: Arc<Draining>,
     /// Raised when the last socket of a terminating context closes.
     all_closed: Signaler,
 }
@@ -133,6 +145,9 @@ impl Ctx {
         Ok(Arc::new(Ctx {
             options: Mutex::new(Options::default()),
             state: Mutex::new(State::default()),
+            io: Mutex::new(Vec::new()),
+            io_next: std::sync::atomic::AtomicUsize::new(0),
+            draining: Arc::new(Draining::default()),
             all_closed: Signaler::new()?,
         }))
     }
@@ -271,11 +286,39 @@ impl Ctx {
         self.shutdown();
         loop {
             if self.state.lock().sockets.is_empty() {
-                return Ok(());
+                break;
             }
             self.all_closed.wait(None)?;
             self.all_closed.reset();
         }
+        // Network sessions deliver what closed sockets left, for as long as ZMQ_LINGER says.
+        {
+            let mut g = self.draining.signal.lock();
+            while !self.draining.is_zero() {
+                self.draining.cond.wait(&mut g);
+            }
+        }
+        self.io.lock().clear();
+        Ok(())
+    }
+
+    /// An I/O thread for a new network endpoint (round robin); EMTHREAD with ZMQ_IO_THREADS 0.
+    pub fn io_thread(&self) -> Result<Arc<IoThread>> {
+        let mut io = self.io.lock();
+        if io.is_empty() {
+            let n = self.options.lock().io_threads;
+            if n <= 0 {
+                return Err(Error::MTHREAD);
+            }
+            for i in 0..n {
+                io.push(Arc::new(IoThread::spawn(format!("ZMQbg/IO/{i}"))?));
+            }
+        }
+        let i = self
+            .io_next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % io.len();
+        Ok(io[i].clone())
     }
 
     /// Binds an inproc endpoint (EADDRINUSE if taken) and returns the pipe ends of connects

@@ -61,6 +61,12 @@ struct Shared {
     hwm: [AtomicU64; 2],
     /// ZMQ_CONFLATE: a reader takes only the newest message waiting (both directions).
     conflate: AtomicBool,
+    /// ZMQ_LINGER of the socket when it ended its end, for a network session to honour
+    /// (-1 = deliver everything, 0 = drop, n = for n ms).
+    linger_ms: std::sync::atomic::AtomicI32,
+    /// Who accounts for a network session still delivering after its socket closed:
+    /// 0 nobody yet, 1 the closing socket counted it, 2 the session already finished.
+    drain: AtomicU8,
 }
 
 impl Shared {
@@ -120,6 +126,8 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
         state: [AtomicU8::new(OPEN), AtomicU8::new(OPEN)],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
         conflate: AtomicBool::new(false),
+        linger_ms: std::sync::atomic::AtomicI32::new(-1),
+        drain: AtomicU8::new(0),
     });
     let (w01, r01) = ypipe::channel();
     let (w10, r10) = ypipe::channel();
@@ -170,6 +178,30 @@ impl Pipe {
             let id = self.shared.base + self.peer() as u64;
             self.shared.send_to(self.peer(), Command::ActivateWrite(id));
         }
+    }
+
+    /// Records the closing socket's ZMQ_LINGER for the peer end (a network session).
+    pub fn set_linger(&self, ms: i32) {
+        self.shared.linger_ms.store(ms, Ordering::Release);
+    }
+
+    /// The closing socket claims the accounting of the session's drain; false if the session
+    /// has already finished (then there is nothing to wait for).
+    pub fn claim_drain(&self) -> bool {
+        self.shared
+            .drain
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The session finishes; true if the socket had counted it (the session must uncount).
+    pub fn release_drain(&self) -> bool {
+        self.shared.drain.swap(2, Ordering::AcqRel) == 1
+    }
+
+    /// The ZMQ_LINGER the peer's socket had when it ended its end.
+    pub fn peer_linger(&self) -> i32 {
+        self.shared.linger_ms.load(Ordering::Acquire)
     }
 
     /// Makes the pipe conflate (ZMQ_CONFLATE), both ways: each read returns the newest

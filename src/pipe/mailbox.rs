@@ -10,8 +10,8 @@ use super::duplex::{Pipe, PipeId};
 use super::signaler::Signaler;
 use crate::error::Result;
 
-/// Commands sent to a socket by its context, its peers and (later) I/O threads.
-#[derive(Debug)]
+/// Commands sent to a socket by its context, its peers and I/O threads, and to I/O threads
+/// by sockets.
 pub enum Command {
     /// The context is shutting down: blocking calls return ETERM from now on.
     Stop,
@@ -21,8 +21,27 @@ pub enum Command {
     ActivateWrite(PipeId),
     /// The peer end of a pipe went away.
     PipeTerm(PipeId),
-    /// A new pipe for this socket (the bind side of an inproc connection).
+    /// A new pipe for this socket (the bind side of an inproc connection, or a network
+    /// connection whose handshake completed).
     Attach(Box<Pipe>),
+    /// To an I/O thread: run this object (a listener or a session).
+    Spawn(Box<dyn crate::io::reactor::IoObject>),
+    /// To an I/O thread: stop the object with this key (a listener, on unbind or close).
+    Close(u64),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Stop => write!(f, "Stop"),
+            Command::ActivateRead(p) => write!(f, "ActivateRead({p})"),
+            Command::ActivateWrite(p) => write!(f, "ActivateWrite({p})"),
+            Command::PipeTerm(p) => write!(f, "PipeTerm({p})"),
+            Command::Attach(p) => write!(f, "Attach({p:?})"),
+            Command::Spawn(_) => write!(f, "Spawn(..)"),
+            Command::Close(k) => write!(f, "Close({k})"),
+        }
+    }
 }
 
 #[derive(Debug)]

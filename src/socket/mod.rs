@@ -15,10 +15,15 @@ use std::time::{Duration, Instant};
 use crate::capi::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_SNDMORE};
 use crate::ctx::{Ctx, InprocPeer};
 use crate::error::{Error, Result};
+use crate::io::listener::{Listener, Listening};
+use crate::io::reactor::new_key;
+use crate::io::session::{Session, SessionConfig, Target};
+use crate::io::IoThread;
 use crate::msg::Msg;
 use crate::options::Options;
 use crate::pipe::duplex::Pipe;
 use crate::pipe::mailbox::{Command, Mailbox};
+use crate::transport::address;
 pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;
@@ -37,6 +42,8 @@ pub struct Socket {
     rcvmore: bool,
     /// ZMQ_LAST_ENDPOINT.
     last_endpoint: String,
+    /// Network listeners: (endpoint as given, endpoint as resolved, key, I/O thread).
+    listeners: Vec<(String, String, u64, Arc<IoThread>)>,
 }
 
 /// Splits "proto://address"; EINVAL if either part is missing.
@@ -64,6 +71,7 @@ impl Socket {
             pattern: types::make(kind),
             rcvmore: false,
             last_endpoint: String::new(),
+            listeners: Vec::new(),
         })
     }
 
@@ -132,6 +140,8 @@ impl Socket {
                 }
             }
             Command::Attach(pipe) => self.attach_pipe(*pipe),
+            // I/O-thread commands never reach a socket.
+            Command::Spawn(_) | Command::Close(_) => {}
         }
         self.reap();
     }
@@ -289,8 +299,51 @@ impl Socket {
                 self.last_endpoint = addr.to_owned();
                 Ok(())
             }
-            // The network transports come with the next issue.
+            "tcp" | "ipc" => {
+                let io = self.ctx.io_thread()?;
+                let (sock, resolved) = if proto == "tcp" {
+                    let sa = address::tcp_bind_addr(name, self.options.ipv6)?;
+                    let l = crate::transport::listen::tcp(sa, self.options.backlog)?;
+                    let local = l.local_addr()?;
+                    (Listening::Tcp(l), address::tcp_endpoint(&local))
+                } else {
+                    let (l, path, shown) = crate::transport::listen::ipc(
+                        &address::ipc_addr(name)?,
+                        self.options.backlog,
+                    )?;
+                    (Listening::Ipc(l, path), format!("ipc://{shown}"))
+                };
+                let key = new_key();
+                let cfg = Arc::new(self.session_config(&resolved));
+                io.send(Command::Spawn(Box::new(Listener::new(key, sock, cfg))));
+                self.listeners
+                    .push((addr.to_owned(), resolved.clone(), key, io));
+                self.last_endpoint = resolved;
+                Ok(())
+            }
             _ => Err(Error::PROTONOSUPPORT),
+        }
+    }
+
+    /// A snapshot of what a network session needs of this socket.
+    fn session_config(&self, endpoint: &str) -> SessionConfig {
+        let o = &self.options;
+        SessionConfig {
+            kind: self.kind,
+            socket: self.mailbox.clone(),
+            routing_id: o.routing_id.clone(),
+            metadata: o.metadata.clone(),
+            maxmsgsize: o.maxmsgsize,
+            sndhwm: o.sndhwm,
+            rcvhwm: o.rcvhwm,
+            conflate: o.conflate,
+            reconnect_ivl: o.reconnect_ivl,
+            reconnect_ivl_max: o.reconnect_ivl_max,
+            handshake_ivl: o.handshake_ivl,
+            linger: o.linger,
+            ipv6: o.ipv6,
+            endpoint: endpoint.to_owned(),
+            draining: self.ctx.draining.clone(),
         }
     }
 
@@ -309,6 +362,26 @@ impl Socket {
                 self.last_endpoint = addr.to_owned();
                 Ok(())
             }
+            "tcp" | "ipc" => {
+                let target = if proto == "tcp" {
+                    Target::Tcp(address::tcp_connect_addr(name, self.options.ipv6)?)
+                } else {
+                    match address::ipc_addr(name)? {
+                        address::Ipc::Wildcard => return Err(Error::INVAL),
+                        a => Target::Ipc(a),
+                    }
+                };
+                let io = self.ctx.io_thread()?;
+                let cfg = Arc::new(self.session_config(addr));
+                // The pipe exists from now on: messages queue until the connection is up.
+                let (mine, theirs) = cfg.make_pipe();
+                self.attach_pipe(mine);
+                io.send(Command::Spawn(Box::new(Session::connecting(
+                    cfg, target, theirs,
+                ))));
+                self.last_endpoint = addr.to_owned();
+                Ok(())
+            }
             _ => Err(Error::PROTONOSUPPORT),
         }
     }
@@ -318,11 +391,24 @@ impl Socket {
     pub fn term_endpoint(&mut self, addr: &str) -> Result<()> {
         self.process_commands()?;
         let (proto, name) = parse_endpoint(addr)?;
-        if proto != "inproc" {
-            return Err(Error::PROTONOSUPPORT);
-        }
-        if self.ctx.unbind_inproc(name, self.id) {
-            return Ok(());
+        match proto {
+            "inproc" => {
+                if self.ctx.unbind_inproc(name, self.id) {
+                    return Ok(());
+                }
+            }
+            "tcp" | "ipc" => {
+                if let Some(pos) = self
+                    .listeners
+                    .iter()
+                    .position(|(given, resolved, ..)| given == addr || resolved == addr)
+                {
+                    let (_, _, key, io) = self.listeners.remove(pos);
+                    io.send(Command::Close(key));
+                    return Ok(());
+                }
+            }
+            _ => return Err(Error::PROTONOSUPPORT),
         }
         let mine: Vec<usize> = self
             .pipes
@@ -346,12 +432,24 @@ impl Socket {
 impl Drop for Socket {
     fn drop(&mut self) {
         self.ctx.unbind_all_inproc(self.id);
+        for (_, _, key, io) in self.listeners.drain(..) {
+            io.send(Command::Close(key));
+        }
         // Whether the peer still reads what we sent is the reader's choice, not our
         // ZMQ_LINGER: libzmq ends a closing socket's pipes with a delimiter, and an inproc
         // peer reads up to it whatever the linger (linger only bounds how long a network
         // session keeps sending, and a session decides that on its own end of the pipe).
         for i in self.pipes.indices() {
             if let Some(mut p) = self.pipes.remove(i) {
+                p.set_linger(self.options.linger);
+                let network = p.endpoint.starts_with("tcp://") || p.endpoint.starts_with("ipc://");
+                if network && self.options.linger != 0 {
+                    // zmq_ctx_term waits for the session to deliver what we leave it.
+                    self.ctx.draining.add();
+                    if !p.claim_drain() {
+                        self.ctx.draining.sub();
+                    }
+                }
                 p.terminate(true);
             }
         }

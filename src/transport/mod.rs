@@ -2,3 +2,4 @@
 //! network issue.
 
 pub mod address;
+pub mod listen;

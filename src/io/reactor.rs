@@ -1,0 +1,207 @@
+//! The reactor of an I/O thread: a mio poll over the thread's mailbox and the sources of its
+//! objects (listeners, sessions), plus one-shot timers.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token};
+
+use crate::pipe::mailbox::{Command, Mailbox};
+
+const MAILBOX: Token = Token(usize::MAX);
+
+/// Something the reactor drives.
+pub trait IoObject: Send {
+    /// Called once, right after the object joins the reactor with its token.
+    fn start(&mut self, ctl: &mut Ctl);
+    /// Its source is ready.
+    fn ready(&mut self, ctl: &mut Ctl, readable: bool, writable: bool);
+    /// A command addressed to it (through one of its pipes, or directly).
+    fn command(&mut self, ctl: &mut Ctl, cmd: Command);
+    /// One of its timers fired.
+    fn timer(&mut self, ctl: &mut Ctl, id: u64);
+    /// True once it is finished; the reactor then drops it.
+    fn done(&self) -> bool;
+}
+
+/// What an object may ask of the reactor while it runs.
+pub struct Ctl<'a> {
+    pub token: Token,
+    registry: &'a Registry,
+    timers: &'a mut BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    keys: &'a mut HashMap<u64, usize>,
+    spawned: &'a mut Vec<Box<dyn IoObject>>,
+    pub mailbox: &'a Arc<Mailbox>,
+}
+
+impl Ctl<'_> {
+    pub fn registry(&self) -> &Registry {
+        self.registry
+    }
+
+    pub fn add_timer(&mut self, after: Duration, id: u64) {
+        self.timers
+            .push(Reverse((Instant::now() + after, self.token.0, id)));
+    }
+
+    /// Commands for `key` — a pipe id (of the pipe end on this thread) or an object key from
+    /// `new_key` — come to this object.
+    pub fn own_key(&mut self, key: u64) {
+        self.keys.insert(key, self.token.0);
+    }
+
+    pub fn disown_key(&mut self, key: u64) {
+        self.keys.remove(&key);
+    }
+
+    /// Adds a new object (e.g. a session for an accepted connection).
+    pub fn spawn(&mut self, obj: Box<dyn IoObject>) {
+        self.spawned.push(obj);
+    }
+}
+
+struct Reactor {
+    poll: Poll,
+    mailbox: Arc<Mailbox>,
+    objects: HashMap<usize, Box<dyn IoObject>>,
+    next_token: usize,
+    timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    keys: HashMap<u64, usize>,
+    spawned: Vec<Box<dyn IoObject>>,
+    stopping: bool,
+}
+
+/// A key for an I/O object that is not a pipe (listeners), from a range pipe ids never reach.
+pub fn new_key() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 62);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Reactor {
+    fn with<F: FnOnce(&mut dyn IoObject, &mut Ctl)>(&mut self, token: usize, f: F) {
+        let Some(mut obj) = self.objects.remove(&token) else {
+            return;
+        };
+        {
+            let mut ctl = Ctl {
+                token: Token(token),
+                registry: self.poll.registry(),
+                timers: &mut self.timers,
+                keys: &mut self.keys,
+                spawned: &mut self.spawned,
+                mailbox: &self.mailbox,
+            };
+            f(obj.as_mut(), &mut ctl);
+        }
+        if obj.done() {
+            self.keys.retain(|_, t| *t != token);
+        } else {
+            self.objects.insert(token, obj);
+        }
+        self.start_spawned();
+    }
+
+    fn start_spawned(&mut self) {
+        while let Some(obj) = self.spawned.pop() {
+            let token = self.next_token;
+            self.next_token += 1;
+            self.objects.insert(token, obj);
+            self.with(token, |o, ctl| o.start(ctl));
+        }
+    }
+
+    fn dispatch(&mut self, cmd: Command) {
+        let key = match &cmd {
+            Command::Stop => {
+                self.stopping = true;
+                return;
+            }
+            Command::Spawn(_) => None,
+            Command::ActivateRead(k)
+            | Command::ActivateWrite(k)
+            | Command::PipeTerm(k)
+            | Command::Close(k) => Some(*k),
+            _ => None,
+        };
+        match (key, cmd) {
+            (None, Command::Spawn(obj)) => {
+                self.spawned.push(obj);
+                self.start_spawned();
+            }
+            (Some(k), cmd) => {
+                if let Some(&t) = self.keys.get(&k) {
+                    self.with(t, |o, ctl| o.command(ctl, cmd));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The I/O thread's body. Returns when told to stop (all objects are dropped then).
+pub fn run(mailbox: Arc<Mailbox>) {
+    let poll = match Poll::new() {
+        Ok(p) => p,
+        Err(e) => panic!("I/O thread cannot create its poller: {e}"),
+    };
+    let fd = mailbox.fd();
+    poll.registry()
+        .register(&mut SourceFd(&fd), MAILBOX, Interest::READABLE)
+        .expect("I/O thread cannot poll its mailbox");
+    let mut r = Reactor {
+        poll,
+        mailbox,
+        objects: HashMap::new(),
+        next_token: 0,
+        timers: BinaryHeap::new(),
+        keys: HashMap::new(),
+        spawned: Vec::new(),
+        stopping: false,
+    };
+    let mut events = Events::with_capacity(256);
+    while !r.stopping {
+        let timeout = r
+            .timers
+            .peek()
+            .map(|Reverse((at, ..))| at.saturating_duration_since(Instant::now()));
+        if let Err(e) = r.poll.poll(&mut events, timeout) {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            panic!("I/O thread poll failed: {e}");
+        }
+        let mut mailbox_ready = false;
+        let ready: Vec<(usize, bool, bool)> = events
+            .iter()
+            .filter_map(|ev| {
+                if ev.token() == MAILBOX {
+                    mailbox_ready = true;
+                    None
+                } else {
+                    Some((
+                        ev.token().0,
+                        ev.is_readable() || ev.is_read_closed() || ev.is_error(),
+                        ev.is_writable() || ev.is_write_closed(),
+                    ))
+                }
+            })
+            .collect();
+        for (t, rd, wr) in ready {
+            r.with(t, |o, ctl| o.ready(ctl, rd, wr));
+        }
+        // Edge-triggered: drain everything queued so the eventfd is reset.
+        if mailbox_ready || r.mailbox.has_pending() {
+            while let Some(cmd) = r.mailbox.try_recv() {
+                r.dispatch(cmd);
+            }
+        }
+        let now = Instant::now();
+        while r.timers.peek().is_some_and(|Reverse((at, ..))| *at <= now) {
+            let Reverse((_, t, id)) = r.timers.pop().expect("peeked");
+            r.with(t, |o, ctl| o.timer(ctl, id));
+        }
+    }
+}

@@ -1,0 +1,885 @@
+//! A network session: one ZMTP connection and the pipe it feeds, on an I/O thread.
+//!
+//! A connecting session owns its pipe from `zmq_connect` on (messages queue while the
+//! connection is being made, and survive reconnects); it reconnects after failures with
+//! ZMQ_RECONNECT_IVL. An accepted session creates its pipe only when the handshake has
+//! succeeded, so a peer that never completes a handshake never reaches the socket
+//! (CVE-2020-15166).
+//!
+//! The connection goes greeting → handshake (the mechanism's commands) → traffic. The
+//! greeting is exchanged in libzmq's stages (signature, then major version, then the rest),
+//! so older peers can be told apart; ZMTP 1.0 and 2.0 peers are not supported yet and are
+//! disconnected.
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mio::Interest;
+
+use super::reactor::{Ctl, IoObject};
+use super::stream::Stream;
+use crate::msg::Msg;
+use crate::pipe::duplex::{pipe_pair, Pipe, Read as PipeRead};
+use crate::pipe::mailbox::{Command, Mailbox};
+use crate::socket::SocketType;
+use crate::transport::address::{self, Ipc, TcpConnect};
+use crate::transport::listen::sockaddr;
+use crate::zmtp::command::{self, Traffic};
+use crate::zmtp::frame::{self, Decoder, Frame, Framing};
+use crate::zmtp::greeting::{self, Greeting, Version, GREETING_LEN, SIGNATURE_LEN};
+use crate::zmtp::mechanism::{local_properties, Mechanism, Status};
+use crate::zmtp::null::Null;
+
+const TIMER_HANDSHAKE: u64 = 1;
+const TIMER_RECONNECT: u64 = 2;
+const TIMER_LINGER: u64 = 3;
+/// Read this much at a time (the decoder takes every frame in it).
+const READ_CHUNK: usize = 64 * 1024;
+/// Stop encoding into the output buffer past this; write, then continue.
+const OUT_HIGH: usize = 256 * 1024;
+
+/// What a session needs to know of its socket, copied at bind/connect time.
+pub struct SessionConfig {
+    pub kind: SocketType,
+    pub socket: Arc<Mailbox>,
+    pub routing_id: Vec<u8>,
+    pub metadata: BTreeMap<Vec<u8>, Vec<u8>>,
+    pub maxmsgsize: i64,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+    pub reconnect_ivl: i32,
+    pub reconnect_ivl_max: i32,
+    pub handshake_ivl: i32,
+    pub linger: i32,
+    pub ipv6: bool,
+    pub endpoint: String,
+    /// Sessions still delivering after their socket closed; zmq_ctx_term waits for zero.
+    pub draining: Arc<Draining>,
+}
+
+/// Counts sessions that are flushing what a closed socket left them.
+#[derive(Default)]
+pub struct Draining {
+    count: AtomicUsize,
+    pub signal: parking_lot::Mutex<()>,
+    pub cond: parking_lot::Condvar,
+}
+
+impl Draining {
+    pub fn add(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+    pub fn sub(&self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let _g = self.signal.lock();
+            self.cond.notify_all();
+        }
+    }
+    pub fn is_zero(&self) -> bool {
+        self.count.load(Ordering::SeqCst) == 0
+    }
+}
+
+impl SessionConfig {
+    fn recv_routing_id(&self) -> bool {
+        matches!(
+            self.kind,
+            SocketType::Router | SocketType::Rep | SocketType::Stream
+        )
+    }
+
+    fn conflates(&self) -> bool {
+        self.conflate
+            && matches!(
+                self.kind,
+                SocketType::Dealer
+                    | SocketType::Pull
+                    | SocketType::Push
+                    | SocketType::Pub
+                    | SocketType::Sub
+            )
+    }
+
+    /// The pipe between a socket and a session: (socket end, session end).
+    pub fn make_pipe(&self) -> (Pipe, Pipe) {
+        let hwm = |v: i32| {
+            if self.conflates() || v <= 0 {
+                0
+            } else {
+                v as u64
+            }
+        };
+        let (mut mine, mut theirs) = pipe_pair([hwm(self.rcvhwm), hwm(self.sndhwm)]);
+        if self.conflates() {
+            mine.set_conflate();
+        }
+        mine.endpoint = self.endpoint.clone();
+        theirs.endpoint = self.endpoint.clone();
+        (mine, theirs)
+    }
+}
+
+/// Where a connecting session connects.
+pub enum Target {
+    Tcp(TcpConnect),
+    Ipc(Ipc),
+}
+
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+enum Phase {
+    Connecting,
+    /// Sent our signature; waiting for the peer's.
+    Signature,
+    /// Sent our major version; waiting for the peer's.
+    Major,
+    /// Sent the rest; waiting for the rest of the peer's greeting.
+    Greeting,
+    Handshake,
+    Traffic,
+}
+
+struct Conn {
+    stream: Stream,
+    phase: Phase,
+    greet_in: Vec<u8>,
+    mech: Box<dyn Mechanism>,
+    decoder: Decoder,
+    /// Bytes read but not yet decoded (the pipe was full).
+    pending_in: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    /// Peer speaks 3.1 (commands for subscriptions) rather than 3.0 (messages).
+    peer_31: bool,
+    /// Parts of an incoming multipart message, held until its last part so the socket never
+    /// sees half a message if the connection drops.
+    partial: Vec<Msg>,
+    /// The pipe towards the socket was full: reading is paused; frames decoded meanwhile
+    /// wait here, in order.
+    read_paused: bool,
+    held: std::collections::VecDeque<Frame>,
+    /// The next part taken from the pipe starts a message.
+    out_first: bool,
+    writable_interest: bool,
+}
+
+pub struct Session {
+    cfg: Arc<SessionConfig>,
+    target: Option<Target>,
+    pipe: Option<Pipe>,
+    conn: Option<Conn>,
+    /// The socket closed its end: deliver what is left, then finish.
+    draining: bool,
+    /// The delimiter was read: everything the socket sent is in the output buffer.
+    drained: bool,
+    reconnect_ivl: i32,
+    done: bool,
+}
+
+impl Session {
+    /// A session for `zmq_connect`, owning the session end of the socket's pipe.
+    pub fn connecting(cfg: Arc<SessionConfig>, target: Target, pipe: Pipe) -> Session {
+        let ivl = cfg.reconnect_ivl;
+        Session {
+            cfg,
+            target: Some(target),
+            pipe: Some(pipe),
+            conn: None,
+            draining: false,
+            drained: false,
+            reconnect_ivl: ivl,
+            done: false,
+        }
+    }
+
+    /// A session for a connection a listener accepted.
+    pub fn accepted(cfg: Arc<SessionConfig>, stream: Stream) -> Session {
+        let mut s = Session {
+            reconnect_ivl: cfg.reconnect_ivl,
+            cfg,
+            target: None,
+            pipe: None,
+            conn: None,
+            draining: false,
+            drained: false,
+            done: false,
+        };
+        s.conn = Some(s.new_conn(stream, Phase::Signature));
+        s
+    }
+
+    fn new_conn(&self, stream: Stream, phase: Phase) -> Conn {
+        let props = local_properties(self.cfg.kind, &self.cfg.routing_id, &self.cfg.metadata);
+        Conn {
+            stream,
+            phase,
+            greet_in: Vec::with_capacity(GREETING_LEN),
+            mech: Box::new(Null::new(self.cfg.kind, props)),
+            decoder: Decoder::new(Framing::V3, self.cfg.maxmsgsize),
+            pending_in: Vec::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            peer_31: true,
+            partial: Vec::new(),
+            read_paused: false,
+            held: std::collections::VecDeque::new(),
+            out_first: true,
+            writable_interest: false,
+        }
+    }
+
+    fn open(&mut self) -> std::io::Result<Stream> {
+        match self.target.as_ref().expect("a connecting session") {
+            Target::Tcp(t) => {
+                let addrs = address::resolve(t, self.cfg.ipv6)
+                    .map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+                let addr: SocketAddr = addrs[0];
+                let s = match t.source {
+                    None => mio::net::TcpStream::connect(addr)?,
+                    Some(src) => connect_from(src, addr)?,
+                };
+                let _ = s.set_nodelay(true);
+                Ok(Stream::Tcp(s))
+            }
+            Target::Ipc(Ipc::Path(p)) => Ok(Stream::Ipc(mio::net::UnixStream::connect(p)?)),
+            Target::Ipc(Ipc::Abstract(name)) => {
+                use std::os::linux::net::SocketAddrExt;
+                let a = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+                let s = std::os::unix::net::UnixStream::connect_addr(&a)?;
+                s.set_nonblocking(true)?;
+                Ok(Stream::Ipc(mio::net::UnixStream::from_std(s)))
+            }
+            Target::Ipc(Ipc::Wildcard) => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
+        }
+    }
+
+    fn try_connect(&mut self, ctl: &mut Ctl) {
+        match self.open() {
+            Ok(mut stream) => {
+                let ok = ctl
+                    .registry()
+                    .register(
+                        &mut stream,
+                        ctl.token,
+                        Interest::READABLE | Interest::WRITABLE,
+                    )
+                    .is_ok();
+                let mut conn = self.new_conn(stream, Phase::Connecting);
+                conn.writable_interest = true;
+                self.conn = Some(conn);
+                if self.cfg.handshake_ivl > 0 {
+                    ctl.add_timer(
+                        Duration::from_millis(self.cfg.handshake_ivl as u64),
+                        TIMER_HANDSHAKE,
+                    );
+                }
+                if !ok {
+                    self.disconnected(ctl);
+                }
+            }
+            Err(_) => self.schedule_reconnect(ctl),
+        }
+    }
+
+    fn schedule_reconnect(&mut self, ctl: &mut Ctl) {
+        if self.cfg.reconnect_ivl < 0 || self.draining {
+            self.finish(ctl);
+            return;
+        }
+        let ivl = self.reconnect_ivl.max(0) as u64;
+        ctl.add_timer(Duration::from_millis(ivl), TIMER_RECONNECT);
+        // Exponential backoff up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
+        if self.cfg.reconnect_ivl_max > 0 {
+            self.reconnect_ivl = (self.reconnect_ivl * 2).min(self.cfg.reconnect_ivl_max);
+        }
+    }
+
+    /// The connection is gone: reconnect (connecting side) or end (accepted side).
+    fn disconnected(&mut self, ctl: &mut Ctl) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = ctl.registry().deregister(&mut c.stream);
+        }
+        if self.target.is_some() && !self.done {
+            self.schedule_reconnect(ctl);
+        } else {
+            self.finish(ctl);
+        }
+    }
+
+    fn finish(&mut self, ctl: &mut Ctl) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = ctl.registry().deregister(&mut c.stream);
+        }
+        if let Some(mut p) = self.pipe.take() {
+            ctl.disown_key(p.id());
+            if p.release_drain() {
+                self.cfg.draining.sub();
+            }
+            // What was received stays readable by the socket.
+            p.terminate(true);
+        }
+        self.done = true;
+    }
+
+    /// Starts traffic after a successful handshake.
+    fn handshake_done(&mut self, ctl: &mut Ctl) {
+        let peer_id = {
+            let c = self.conn.as_ref().expect("connected");
+            command::property(c.mech.peer_properties(), b"Identity")
+                .unwrap_or(b"")
+                .to_vec()
+        };
+        if self.pipe.is_none() {
+            let (sock_end, mut mine) = self.cfg.make_pipe();
+            mine.set_owner(ctl.mailbox.clone());
+            ctl.own_key(mine.id());
+            self.pipe = Some(mine);
+            self.cfg.socket.send(Command::Attach(Box::new(sock_end)));
+        }
+        if self.cfg.recv_routing_id() {
+            let mut m = Msg::from_slice(&peer_id).unwrap_or_default();
+            m.set_flags(Msg::IS_ROUTING_ID);
+            let p = self.pipe.as_mut().expect("pipe");
+            p.write(m);
+            p.flush();
+        }
+        self.reconnect_ivl = self.cfg.reconnect_ivl;
+        if let Some(c) = self.conn.as_mut() {
+            c.phase = Phase::Traffic;
+        }
+    }
+
+    /// Reads what the stream has and acts on it. Returns false if the connection ended.
+    fn read_input(&mut self, ctl: &mut Ctl) -> bool {
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            let c = match self.conn.as_mut() {
+                Some(c) => c,
+                None => return false,
+            };
+            if c.read_paused {
+                return true;
+            }
+            // Greeting stages read exactly what they need.
+            let want = match c.phase {
+                Phase::Signature => SIGNATURE_LEN - c.greet_in.len(),
+                Phase::Major => SIGNATURE_LEN + 1 - c.greet_in.len(),
+                Phase::Greeting => GREETING_LEN - c.greet_in.len(),
+                _ => READ_CHUNK,
+            };
+            let n = match c.stream.read(&mut buf[..want]) {
+                Ok(0) => return false,
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            };
+            match c.phase {
+                Phase::Signature | Phase::Major | Phase::Greeting => {
+                    c.greet_in.extend_from_slice(&buf[..n]);
+                    if !self.advance_greeting(ctl) {
+                        return false;
+                    }
+                }
+                _ => {
+                    if !self.decode(ctl, &buf[..n]) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves the greeting on; false if the peer cannot be served.
+    fn advance_greeting(&mut self, _ctl: &mut Ctl) -> bool {
+        let rid_len = self.cfg.routing_id.len();
+        let c = self.conn.as_mut().expect("connected");
+        loop {
+            match c.phase {
+                Phase::Signature if c.greet_in.len() >= SIGNATURE_LEN => {
+                    if greeting::is_v1_signature(&c.greet_in) {
+                        // ZMTP 1.0 peers are not supported yet.
+                        return false;
+                    }
+                    c.out.push(greeting::V3_MAJOR);
+                    c.phase = Phase::Major;
+                }
+                Phase::Major if c.greet_in.len() > SIGNATURE_LEN => {
+                    if greeting::version_of(&c.greet_in) != Version::V3_0 {
+                        // ZMTP 1.0/2.0 framing is not supported yet.
+                        return false;
+                    }
+                    let full = greeting::greeting(rid_len, "NULL", false);
+                    c.out.extend_from_slice(&full[SIGNATURE_LEN + 1..]);
+                    c.phase = Phase::Greeting;
+                }
+                Phase::Greeting if c.greet_in.len() >= GREETING_LEN => {
+                    let g: [u8; GREETING_LEN] = c.greet_in[..GREETING_LEN].try_into().unwrap();
+                    let Ok(g) = Greeting::parse(&g) else {
+                        return false;
+                    };
+                    if g.mechanism.as_slice() != c.mech.name() {
+                        return false;
+                    }
+                    c.peer_31 = g.version() == Version::V3_1;
+                    c.phase = Phase::Handshake;
+                    if let Some(cmd) = c.mech.next_command() {
+                        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+                    }
+                    return true;
+                }
+                _ => return true,
+            }
+        }
+    }
+
+    /// Decodes frames from `data` (plus anything held back) and delivers them.
+    fn decode(&mut self, ctl: &mut Ctl, data: &[u8]) -> bool {
+        let c = self.conn.as_mut().expect("connected");
+        let mut input = std::mem::take(&mut c.pending_in);
+        input.extend_from_slice(data);
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut stop_at_handshake = false;
+        let consumed = {
+            let phase = c.phase;
+            let r = c.decoder.decode(&input, &mut |f| {
+                let is_cmd = matches!(f, Frame::Command(_));
+                frames.push(f);
+                // During the handshake, stop after each command: its outcome decides what
+                // the rest of the input is.
+                if phase == Phase::Handshake && is_cmd {
+                    stop_at_handshake = true;
+                    return false;
+                }
+                true
+            });
+            match r {
+                Ok(n) => n,
+                Err(_) => return false,
+            }
+        };
+        let rest = input[consumed..].to_vec();
+        for f in frames {
+            let c = self.conn.as_mut().expect("connected");
+            if c.read_paused {
+                c.held.push_back(f);
+                continue;
+            }
+            if !self.on_frame(ctl, f) {
+                return false;
+            }
+        }
+        let c = match self.conn.as_mut() {
+            Some(c) => c,
+            None => return false,
+        };
+        if !rest.is_empty() {
+            if stop_at_handshake || c.phase == Phase::Traffic && !c.read_paused {
+                return self.decode(ctl, &rest);
+            }
+            c.pending_in = rest;
+        }
+        if let Some(p) = self.pipe.as_mut() {
+            p.flush();
+        }
+        true
+    }
+
+    fn on_frame(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
+        let phase = self.conn.as_ref().map(|c| c.phase);
+        match (phase, f) {
+            (Some(Phase::Handshake), Frame::Command(body)) => {
+                let c = self.conn.as_mut().expect("connected");
+                if c.mech.process_command(body.as_slice()).is_err() {
+                    return false;
+                }
+                while let Some(cmd) = c.mech.next_command() {
+                    frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+                }
+                if c.mech.status() == Status::Ready {
+                    self.handshake_done(ctl);
+                }
+                true
+            }
+            (Some(Phase::Handshake), Frame::Data(_)) => false,
+            (Some(Phase::Traffic), Frame::Command(body)) => self.on_command(body.as_slice()),
+            (Some(Phase::Traffic), Frame::Data(msg)) => {
+                let c = self.conn.as_mut().expect("connected");
+                let Ok(msg) = c.mech.decode(msg) else {
+                    return false;
+                };
+                let more = msg.more();
+                c.partial.push(msg);
+                if more {
+                    return true;
+                }
+                let parts = std::mem::take(&mut c.partial);
+                let Some(p) = self.pipe.as_mut() else {
+                    return true;
+                };
+                // Whole messages only; a full pipe pauses reading (the bytes wait).
+                if !p.check_write() {
+                    let c = self.conn.as_mut().expect("connected");
+                    c.partial = parts;
+                    c.read_paused = true;
+                    return true;
+                }
+                for m in parts {
+                    p.write(m);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn on_command(&mut self, body: &[u8]) -> bool {
+        let Ok(cmd) = command::parse_traffic(body) else {
+            return false;
+        };
+        let sub = |first: u8, topic: &[u8]| {
+            let mut v = Vec::with_capacity(topic.len() + 1);
+            v.push(first);
+            v.extend_from_slice(topic);
+            Msg::from_slice(&v).ok()
+        };
+        let c = self.conn.as_mut().expect("connected");
+        match cmd {
+            Traffic::Subscribe(t) | Traffic::Cancel(t) => {
+                let first = matches!(cmd, Traffic::Subscribe(_)) as u8;
+                if let (Some(m), Some(p)) = (sub(first, t), self.pipe.as_mut()) {
+                    if p.check_write() {
+                        p.write(m);
+                    }
+                }
+                true
+            }
+            Traffic::Ping { context, .. } => {
+                let pong = command::pong(context);
+                frame::encode(&mut c.out, Framing::V3, &pong, false, true);
+                true
+            }
+            Traffic::Error(_) => false,
+            _ => true,
+        }
+    }
+
+    /// Moves messages from the pipe into the output buffer.
+    fn pull_output(&mut self) {
+        let (Some(c), Some(p)) = (self.conn.as_mut(), self.pipe.as_mut()) else {
+            return;
+        };
+        if c.phase != Phase::Traffic {
+            return;
+        }
+        while c.out.len() - c.out_pos < OUT_HIGH {
+            match p.read() {
+                PipeRead::Msg(m) => {
+                    if m.flags() & Msg::IS_ROUTING_ID != 0 {
+                        continue;
+                    }
+                    let more = m.more();
+                    let first = std::mem::replace(&mut c.out_first, !more);
+                    let body = m.as_slice();
+                    // SUB/XSUB subscriptions go to 3.1 peers as commands, to 3.0 as data.
+                    let is_sub = first
+                        && !more
+                        && matches!(self.cfg.kind, SocketType::Sub | SocketType::XSub)
+                        && c.peer_31
+                        && matches!(body.first(), Some(0) | Some(1));
+                    if is_sub {
+                        let cmd = if body[0] == 1 {
+                            command::subscribe(&body[1..])
+                        } else {
+                            command::cancel(&body[1..])
+                        };
+                        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+                    } else {
+                        let Ok(m) = c.mech.encode(m) else { break };
+                        frame::encode(&mut c.out, Framing::V3, m.as_slice(), more, false);
+                    }
+                }
+                PipeRead::Empty => break,
+                PipeRead::Ended => {
+                    // The socket closed: deliver what is buffered, then finish.
+                    self.draining = true;
+                    self.drained = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Writes the output buffer. False if the connection broke.
+    fn write_output(&mut self, ctl: &mut Ctl) -> bool {
+        let Some(c) = self.conn.as_mut() else {
+            return true;
+        };
+        while c.out_pos < c.out.len() {
+            match c.stream.write(&c.out[c.out_pos..]) {
+                Ok(0) => return false,
+                Ok(n) => c.out_pos += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            }
+        }
+        if c.out_pos == c.out.len() {
+            c.out.clear();
+            c.out_pos = 0;
+        }
+        let want_write = c.out_pos < c.out.len() || c.phase == Phase::Connecting;
+        if want_write != c.writable_interest {
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let _ = ctl
+                .registry()
+                .reregister(&mut c.stream, ctl.token, interest);
+            c.writable_interest = want_write;
+        }
+        true
+    }
+
+    /// Runs the session after any event: read, move output, write; handles the end.
+    fn pump(&mut self, ctl: &mut Ctl, readable: bool) {
+        if self.conn.is_some() && readable && !self.read_input(ctl) {
+            self.disconnected(ctl);
+            return;
+        }
+        loop {
+            self.pull_output();
+            if !self.write_output(ctl) {
+                self.disconnected(ctl);
+                return;
+            }
+            let more_to_pull = !self.drained
+                && self
+                    .conn
+                    .as_ref()
+                    .is_some_and(|c| c.phase == Phase::Traffic && c.out.is_empty())
+                && self.pipe.as_mut().is_some_and(|p| p.check_read());
+            if !more_to_pull {
+                break;
+            }
+        }
+        if self.drained && self.conn.as_ref().is_none_or(|c| c.out.is_empty()) {
+            self.finish(ctl);
+        }
+    }
+}
+
+fn connect_from(src: SocketAddr, dst: SocketAddr) -> std::io::Result<mio::net::TcpStream> {
+    let domain = if dst.is_ipv6() {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    // SAFETY: plain socket creation; the fd is owned by the std stream built from it.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    use std::os::fd::FromRawFd;
+    // SAFETY: fd is a fresh socket we own.
+    let std_sock = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+    let one: libc::c_int = 1;
+    // SAFETY: setsockopt with a live int.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&one as *const libc::c_int).cast(),
+            4,
+        )
+    };
+    let (sa, len) = sockaddr(src);
+    // SAFETY: sa is a valid sockaddr of len bytes.
+    if unsafe { libc::bind(fd, (&sa as *const libc::sockaddr_storage).cast(), len) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    std_sock.set_nonblocking(true)?;
+    let (da, dlen) = sockaddr(dst);
+    // SAFETY: da is a valid sockaddr of dlen bytes.
+    let rc = unsafe { libc::connect(fd, (&da as *const libc::sockaddr_storage).cast(), dlen) };
+    if rc != 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e);
+        }
+    }
+    Ok(mio::net::TcpStream::from_std(std_sock))
+}
+
+impl IoObject for Session {
+    fn start(&mut self, ctl: &mut Ctl) {
+        let mut socket_gone = false;
+        if let Some(p) = self.pipe.as_mut() {
+            p.set_owner(ctl.mailbox.clone());
+            ctl.own_key(p.id());
+            // The socket may have closed before we had an owner to be told.
+            socket_gone = p.peer_gone();
+        }
+        if socket_gone {
+            self.command(ctl, Command::PipeTerm(0));
+            if self.done {
+                return;
+            }
+        }
+        match self.conn.as_mut() {
+            Some(c) => {
+                if self.cfg.handshake_ivl > 0 {
+                    ctl.add_timer(
+                        Duration::from_millis(self.cfg.handshake_ivl as u64),
+                        TIMER_HANDSHAKE,
+                    );
+                }
+                // Accepted: our signature goes out first.
+                c.out
+                    .extend_from_slice(&greeting::signature(self.cfg.routing_id.len()));
+                let ok = ctl
+                    .registry()
+                    .register(&mut c.stream, ctl.token, Interest::READABLE)
+                    .is_ok();
+                if !ok {
+                    self.finish(ctl);
+                    return;
+                }
+                self.pump(ctl, false);
+            }
+            None => self.try_connect(ctl),
+        }
+    }
+
+    fn ready(&mut self, ctl: &mut Ctl, readable: bool, writable: bool) {
+        if let Some(c) = self.conn.as_mut() {
+            if c.phase == Phase::Connecting {
+                if !writable && !readable {
+                    return;
+                }
+                match c.stream.connected() {
+                    Ok(true) => {
+                        c.phase = Phase::Signature;
+                        c.out
+                            .extend_from_slice(&greeting::signature(self.cfg.routing_id.len()));
+                    }
+                    Ok(false) => return,
+                    Err(_) => {
+                        self.disconnected(ctl);
+                        return;
+                    }
+                }
+            }
+        }
+        self.pump(ctl, readable);
+    }
+
+    fn command(&mut self, ctl: &mut Ctl, cmd: Command) {
+        match cmd {
+            Command::ActivateRead(_) => self.pump(ctl, false),
+            Command::ActivateWrite(_) => {
+                let paused = self.conn.as_mut().map(|c| {
+                    let was = c.read_paused;
+                    c.read_paused = false;
+                    was
+                });
+                if paused == Some(true) {
+                    // Deliver the held message, then what was held back, then read on.
+                    let held = self.conn.as_mut().map(|c| std::mem::take(&mut c.partial));
+                    if let (Some(parts), Some(p)) = (held, self.pipe.as_mut()) {
+                        if !parts.is_empty() {
+                            if p.check_write() {
+                                for m in parts {
+                                    p.write(m);
+                                }
+                                p.flush();
+                            } else if let Some(c) = self.conn.as_mut() {
+                                c.partial = parts;
+                                c.read_paused = true;
+                                return;
+                            }
+                        }
+                    }
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.flush();
+                    }
+                    while let Some(f) = self.conn.as_mut().and_then(|c| {
+                        if c.read_paused {
+                            None
+                        } else {
+                            c.held.pop_front()
+                        }
+                    }) {
+                        if !self.on_frame(ctl, f) {
+                            self.disconnected(ctl);
+                            return;
+                        }
+                    }
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.flush();
+                    }
+                    if self.conn.as_ref().is_some_and(|c| c.read_paused) {
+                        return;
+                    }
+                    let rest = self
+                        .conn
+                        .as_mut()
+                        .map(|c| std::mem::take(&mut c.pending_in))
+                        .unwrap_or_default();
+                    if !rest.is_empty() && !self.decode(ctl, &rest) {
+                        self.disconnected(ctl);
+                        return;
+                    }
+                    self.pump(ctl, true);
+                }
+            }
+            Command::PipeTerm(_) => {
+                // The socket went away: deliver what it left for as long as its linger allows.
+                let linger = self.pipe.as_ref().map_or(0, |p| p.peer_linger());
+                let connected = self
+                    .conn
+                    .as_ref()
+                    .is_some_and(|c| c.phase == Phase::Traffic);
+                let pending = self.pipe.as_mut().is_some_and(|p| p.check_read());
+                if linger == 0 || (!pending && !connected) {
+                    self.finish(ctl);
+                    return;
+                }
+                self.draining = true;
+                if linger > 0 {
+                    ctl.add_timer(Duration::from_millis(linger as u64), TIMER_LINGER);
+                }
+                self.pump(ctl, false);
+            }
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, ctl: &mut Ctl, id: u64) {
+        match id {
+            TIMER_RECONNECT if self.conn.is_none() && !self.done => self.try_connect(ctl),
+            TIMER_LINGER if self.draining => self.finish(ctl),
+            TIMER_HANDSHAKE => {
+                let stalled = self
+                    .conn
+                    .as_ref()
+                    .is_some_and(|c| c.phase != Phase::Traffic);
+                if stalled {
+                    self.disconnected(ctl);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+}
