@@ -8,29 +8,11 @@
 #include "testutil.h"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
 /*  Sockets of these types exist in every build (the draft constants may not be defined).  */
 #define TYPE_SERVER 12
 #define TYPE_CHANNEL 20
-
-static void msleep (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*  ------------------------------------------------------------------------------------------
     Context options  */
@@ -325,8 +307,7 @@ TEST (max_sockets_fixed_at_first_socket)
     void *b = zmq_socket (ctx, ZMQ_PUB);
     CHECK (b != NULL);
     CHECK_NULL_ERR (zmq_socket (ctx, ZMQ_PUB), EMFILE);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -448,8 +429,7 @@ TEST (term_waits_for_blocked_socket)
     CHECK_EQ (pthread_create (&t, NULL, recv_then_close, &b), 0);
     /*  Whether or not the thread is already blocked, term makes its receive fail with ETERM,
         and cannot return before the thread closed the socket.  */
-    while (!atomic_load (&b.entered))
-        sched_yield ();
+    wait_flag (&b.entered);
     int rc = zmq_ctx_term (b.ctx);
     int closed_before_term_returned = atomic_load (&b.closed);
     pthread_join (t, NULL);
@@ -470,8 +450,7 @@ struct shutdown_arg
 static void *shutdown_ctx (void *arg)
 {
     struct shutdown_arg *a = (struct shutdown_arg *) arg;
-    while (!atomic_load (&a->go))
-        sched_yield ();
+    wait_flag (&a->go);
     a->rc = zmq_ctx_shutdown (a->ctx);
     return NULL;
 }
@@ -508,8 +487,7 @@ TEST (shutdown_from_another_thread_unblocks_recv)
     b.socket = zmq_socket (b.ctx, ZMQ_PULL);
     CHECK (b.socket != NULL);
     CHECK_EQ (pthread_create (&t, NULL, recv_then_close, &b), 0);
-    while (!atomic_load (&b.entered))
-        sched_yield ();
+    wait_flag (&b.entered);
     CHECK_EQ (zmq_ctx_shutdown (b.ctx), 0);
     pthread_join (t, NULL);
     CHECK_EQ (b.rc, -1);
@@ -546,8 +524,7 @@ TEST (recv_timeouts)
     timeout = 10;
     CHECK_EQ (zmq_setsockopt (push, ZMQ_SNDTIMEO, &timeout, sizeof timeout), 0);
     CHECK_ERR (zmq_send (push, "x", 1, 0), EAGAIN);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (s));
+    CLOSE_ALL (push, s);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -572,39 +549,8 @@ TEST (send_recv_not_supported_by_type)
     CHECK_EQ (zmq_send (pub, "hello", 5, ZMQ_DONTWAIT), 5);
     CHECK_EQ (zmq_send (pub, "", 0, 0), 0);
     CHECK_EQ (zmq_send (pub, NULL, 0, 0), 0);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (sub, pull, pub, push);
     CHECK_OK (zmq_ctx_term (ctx));
-}
-
-static void on_sigusr1 (int sig)
-{
-    (void) sig;
-}
-
-/*  Runs fn(arg) in a thread and sends it SIGUSR1 (no SA_RESTART, no-op handler) until fn has
-    returned; *done must be set by fn when it returns. A signal that arrives before the thread
-    blocks is simply handled: another follows.  */
-static int interrupt_until_done (void *(*fn) (void *), void *arg, atomic_int *done)
-{
-    struct sigaction sa, old;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigusr1;
-    sigemptyset (&sa.sa_mask);
-    sa.sa_flags = 0;
-    if (sigaction (SIGUSR1, &sa, &old) != 0)
-        return -1;
-    pthread_t t;
-    if (pthread_create (&t, NULL, fn, arg) != 0)
-        return -1;
-    while (!atomic_load (done)) {
-        pthread_kill (t, SIGUSR1);
-        msleep (5);
-    }
-    pthread_join (t, NULL);
-    return sigaction (SIGUSR1, &old, NULL);
 }
 
 struct recv_call
@@ -638,7 +584,7 @@ TEST (signal_interrupts_recv)
     struct recv_call x;
     memset (&x, 0, sizeof x);
     x.socket = s;
-    CHECK_EQ (interrupt_until_done (call_recv, &x, &x.done), 0);
+    CHECK_EQ (interrupt_until_done (call_recv, &x, &x.done, 5), 0);
     CHECK_EQ (x.rc, -1);
     CHECK_EQ (x.err, EINTR);
     /*  The socket is still usable.  */
@@ -676,7 +622,7 @@ TEST (signal_interrupts_ctx_term)
     struct term_call c;
     memset (&c, 0, sizeof c);
     c.ctx = ctx;
-    CHECK_EQ (interrupt_until_done (call_term, &c, &c.done), 0);
+    CHECK_EQ (interrupt_until_done (call_term, &c, &c.done, 5), 0);
     CHECK_EQ (c.rc, -1);
     CHECK_EQ (c.err, EINTR);
     /*  Shut down by the interrupted term: no new sockets; the open one gets ETERM.  */
@@ -715,7 +661,7 @@ TEST (signal_interrupts_poll)
     p.item.socket = s;
     p.item.events = ZMQ_POLLIN;
     /*  The 20 s timeout only keeps a broken library from hanging the test.  */
-    CHECK_EQ (interrupt_until_done (call_poll, &p, &p.done), 0);
+    CHECK_EQ (interrupt_until_done (call_poll, &p, &p.done, 5), 0);
     CHECK_EQ (p.rc, -1);
     CHECK_EQ (p.err, EINTR);
     CHECK_OK (zmq_close (s));
@@ -810,8 +756,7 @@ TEST (getsockopt_type_fd_events)
     len = sizeof v;
     CHECK_ERR (zmq_getsockopt (pub, 9999, &v, &len), EINVAL);
     CHECK_ERR (zmq_setsockopt (pub, 9999, &v, sizeof v), EINVAL);
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (pub, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -848,8 +793,7 @@ TEST (linger_default_follows_blocky)
     len = sizeof linger;
     CHECK_EQ (zmq_getsockopt (before, ZMQ_LINGER, &linger, &len), 0);
     CHECK_EQ (linger, -1);
-    CHECK_OK (zmq_close (before));
-    CHECK_OK (zmq_close (after));
+    CLOSE_ALL (before, after);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

@@ -8,24 +8,7 @@
 #include "testutil.h"
 
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
 
 static int get_fd (void *s)
 {
@@ -36,29 +19,12 @@ static int get_fd (void *s)
     return fd;
 }
 
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*  1 if fd is readable within ms milliseconds, 0 if not, -1 on error.  */
 static int readable (int fd, int ms)
 {
     struct pollfd p = {fd, POLLIN, 0};
     int rc = poll (&p, 1, ms);
     return rc < 0 ? -1 : rc > 0 && (p.revents & POLLIN) ? 1 : 0;
-}
-
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
 }
 
 /*  Takes in everything pending, as a loop does before it goes back to waiting.  */
@@ -92,8 +58,7 @@ TEST (fd_wakes_an_idle_reader)
         CHECK_EQ (get_int (pull, ZMQ_EVENTS), 0);
         CHECK_EQ (readable (fd, 0), 0);
     }
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -129,8 +94,7 @@ TEST (events_sees_messages_after_the_fd_went_quiet)
     CHECK_EQ (readable (fd, 10000), 1);
     CHECK_EQ (get_int (pull, ZMQ_EVENTS), ZMQ_POLLIN);
     CHECK_EQ (zmq_recv (pull, &c, 1, ZMQ_DONTWAIT), 1);
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -157,8 +121,7 @@ TEST (writer_fd_wakes_when_room_returns)
     CHECK_EQ (zmq_recv (pull, &c, 1, 0), 1);
     CHECK_EQ (readable (fd, 10000), 1);
     CHECK_EQ (get_int (push, ZMQ_EVENTS), ZMQ_POLLOUT);
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -380,8 +343,7 @@ TEST (event_loop_sends_through_a_small_window)
                  waits);
     CHECK_EQ (r.got, N);
     CHECK (waits > 0);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -455,8 +417,7 @@ TEST (event_loop_on_a_pair_both_ways)
     if (bad)
         TU_FAIL ("loop failed (%d): sent %d, got %d of %d", bad, sent, got, N);
     CHECK_EQ (e.rc, 0);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

@@ -8,42 +8,15 @@
     libzmq). No sleep decides an outcome; every blocking call is bounded.  */
 #include "testutil.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
-static int set_int (void *s, int option, int value)
+/*  A mk() socket with the given marks (-1 = leave the default).  */
+static void *mk_hwm (void *ctx, int type, int sndhwm, int rcvhwm)
 {
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*  A socket with the given marks (-1 = leave the default) whose blocking calls give up after
-    10 s.  */
-static void *mk (void *ctx, int type, int sndhwm, int rcvhwm)
-{
-    void *s = zmq_socket (ctx, type);
-    if (!s)
-        return NULL;
-    if ((sndhwm >= 0 && set_int (s, ZMQ_SNDHWM, sndhwm) != 0)
-        || (rcvhwm >= 0 && set_int (s, ZMQ_RCVHWM, rcvhwm) != 0)
-        || set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0) {
+    void *s = mk (ctx, type);
+    if (s
+        && ((sndhwm >= 0 && set_int (s, ZMQ_SNDHWM, sndhwm) != 0)
+            || (rcvhwm >= 0 && set_int (s, ZMQ_RCVHWM, rcvhwm) != 0))) {
         zmq_close (s);
         return NULL;
     }
@@ -79,8 +52,8 @@ static int drain (void *s)
 static void combined_case (int snd, int rcv, int push_binds, int *sent, int *received)
 {
     void *ctx = zmq_ctx_new ();
-    void *push = mk (ctx, ZMQ_PUSH, snd, -1);
-    void *pull = mk (ctx, ZMQ_PULL, -1, rcv);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, snd, -1);
+    void *pull = mk_hwm (ctx, ZMQ_PULL, -1, rcv);
     if (push_binds) {
         zmq_bind (push, "inproc://combined");
         zmq_connect (pull, "inproc://combined");
@@ -113,7 +86,7 @@ TEST (pair_limit_each_direction)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *a = mk (ctx, ZMQ_PAIR, 2, 3), *b = mk (ctx, ZMQ_PAIR, 4, 5);
+    void *a = mk_hwm (ctx, ZMQ_PAIR, 2, 3), *b = mk_hwm (ctx, ZMQ_PAIR, 4, 5);
     CHECK (a && b);
     CHECK_EQ (zmq_bind (a, "inproc://pair-hwm"), 0);
     CHECK_EQ (zmq_connect (b, "inproc://pair-hwm"), 0);
@@ -123,8 +96,7 @@ TEST (pair_limit_each_direction)
     CHECK_EQ (get_int (a, ZMQ_EVENTS), ZMQ_POLLIN);
     CHECK_EQ (drain (b), 7);
     CHECK_EQ (drain (a), 7);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -134,7 +106,7 @@ TEST (hwm_zero_is_unlimited)
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
     /*  Sender unlimited, receiver at its default.  */
-    void *push = mk (ctx, ZMQ_PUSH, 0, -1), *pull = mk (ctx, ZMQ_PULL, -1, -1);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, 0, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, -1);
     CHECK (push && pull);
     CHECK_EQ (zmq_bind (pull, "inproc://unlimited"), 0);
     CHECK_EQ (zmq_connect (push, "inproc://unlimited"), 0);
@@ -148,30 +120,27 @@ TEST (hwm_zero_is_unlimited)
             TU_FAIL ("message %d carried %d", i, v);
     }
     CHECK_EQ (drain (pull), 0);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
 
     /*  Receiver unlimited, sender at its default.  */
-    push = mk (ctx, ZMQ_PUSH, -1, -1);
-    pull = mk (ctx, ZMQ_PULL, -1, 0);
+    push = mk_hwm (ctx, ZMQ_PUSH, -1, -1);
+    pull = mk_hwm (ctx, ZMQ_PULL, -1, 0);
     CHECK (push && pull);
     CHECK_EQ (zmq_bind (push, "inproc://unlimited2"), 0);
     CHECK_EQ (zmq_connect (pull, "inproc://unlimited2"), 0);
     CHECK_EQ (fill (push, N), N);
     CHECK_EQ (drain (pull), N);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
 
     /*  A connect waiting for its bind with SNDHWM 0 is unlimited too.  */
-    push = mk (ctx, ZMQ_PUSH, 0, -1);
-    pull = mk (ctx, ZMQ_PULL, -1, -1);
+    push = mk_hwm (ctx, ZMQ_PUSH, 0, -1);
+    pull = mk_hwm (ctx, ZMQ_PULL, -1, -1);
     CHECK (push && pull);
     CHECK_EQ (zmq_connect (push, "inproc://unlimited3"), 0);
     CHECK_EQ (fill (push, 5000), 5000);
     CHECK_EQ (zmq_bind (pull, "inproc://unlimited3"), 0);
     CHECK_EQ (drain (pull), 5000);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -179,7 +148,7 @@ TEST (connect_before_bind_limit_raised_by_bind)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *push = mk (ctx, ZMQ_PUSH, 5, -1), *pull = mk (ctx, ZMQ_PULL, -1, 5);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, 5, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, 5);
     CHECK (push && pull);
     /*  Before the bind only the sender's own mark applies.  */
     CHECK_EQ (zmq_connect (push, "inproc://raise"), 0);
@@ -190,24 +159,22 @@ TEST (connect_before_bind_limit_raised_by_bind)
     CHECK_EQ (get_int (push, ZMQ_EVENTS), ZMQ_POLLOUT);
     CHECK_EQ (fill (push, 1000), 5);
     CHECK_EQ (drain (pull), 10);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
 
     /*  The same without having hit the limit before the bind.  */
-    push = mk (ctx, ZMQ_PUSH, 5, -1);
-    pull = mk (ctx, ZMQ_PULL, -1, 5);
+    push = mk_hwm (ctx, ZMQ_PUSH, 5, -1);
+    pull = mk_hwm (ctx, ZMQ_PULL, -1, 5);
     CHECK (push && pull);
     CHECK_EQ (zmq_connect (push, "inproc://raise2"), 0);
     CHECK_EQ (fill (push, 5), 5);
     CHECK_EQ (zmq_bind (pull, "inproc://raise2"), 0);
     CHECK_EQ (fill (push, 1000), 5);
     CHECK_EQ (drain (pull), 10);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
 
     /*  PAIR, limits both ways: b connects first with SNDHWM 2, RCVHWM 3; a binds with
         SNDHWM 4, RCVHWM 6.  */
-    void *a = mk (ctx, ZMQ_PAIR, 4, 6), *b = mk (ctx, ZMQ_PAIR, 2, 3);
+    void *a = mk_hwm (ctx, ZMQ_PAIR, 4, 6), *b = mk_hwm (ctx, ZMQ_PAIR, 2, 3);
     CHECK (a && b);
     CHECK_EQ (zmq_connect (b, "inproc://raise-pair"), 0);
     CHECK_EQ (fill (b, 1000), 2);
@@ -217,8 +184,7 @@ TEST (connect_before_bind_limit_raised_by_bind)
     CHECK_EQ (fill (a, 1000), 7);
     CHECK_EQ (drain (a), 8);
     CHECK_EQ (drain (b), 7);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -226,7 +192,7 @@ TEST (multipart_counts_as_one)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *push = mk (ctx, ZMQ_PUSH, 5, -1), *pull = mk (ctx, ZMQ_PULL, -1, 5);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, 5, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, 5);
     CHECK (push && pull);
     CHECK_EQ (zmq_bind (pull, "inproc://parts"), 0);
     CHECK_EQ (zmq_connect (push, "inproc://parts"), 0);
@@ -263,8 +229,7 @@ TEST (multipart_counts_as_one)
     CHECK_EQ (zmq_send (push, "e", 1, ZMQ_DONTWAIT), 1);
     CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     CHECK_EQ (drain (pull), 9 + 50);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -275,7 +240,7 @@ TEST (room_comes_back_at_the_low_water_mark)
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
     for (int connect_first = 0; connect_first < 2; connect_first++) {
-        void *push = mk (ctx, ZMQ_PUSH, 5, -1), *pull = mk (ctx, ZMQ_PULL, -1, 5);
+        void *push = mk_hwm (ctx, ZMQ_PUSH, 5, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, 5);
         CHECK (push && pull);
         char ep[32];
         snprintf (ep, sizeof ep, "inproc://lwm-%d", connect_first);
@@ -299,8 +264,7 @@ TEST (room_comes_back_at_the_low_water_mark)
         /*  Five were read, five are queued: five more fit.  */
         CHECK_EQ (fill (push, 1000), 5);
         CHECK_EQ (drain (pull), 10);
-        CHECK_OK (zmq_close (push));
-        CHECK_OK (zmq_close (pull));
+        CLOSE_ALL (push, pull);
     }
     CHECK_OK (zmq_ctx_term (ctx));
 }
@@ -339,7 +303,7 @@ TEST (reading_resumes_a_blocked_sender)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *push = mk (ctx, ZMQ_PUSH, 5, -1), *pull = mk (ctx, ZMQ_PULL, -1, 5);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, 5, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, 5);
     CHECK (push && pull);
     CHECK_EQ (zmq_bind (pull, "inproc://resume"), 0);
     CHECK_EQ (zmq_connect (push, "inproc://resume"), 0);
@@ -378,8 +342,7 @@ TEST (reading_resumes_a_blocked_sender)
     CHECK_EQ (first, 10);
     CHECK_EQ (next, 1001000);
     CHECK_EQ (drain (pull), 0);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -387,7 +350,7 @@ TEST (sndtimeo_at_the_mark)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *push = mk (ctx, ZMQ_PUSH, 1, -1), *pull = mk (ctx, ZMQ_PULL, -1, 1);
+    void *push = mk_hwm (ctx, ZMQ_PUSH, 1, -1), *pull = mk_hwm (ctx, ZMQ_PULL, -1, 1);
     CHECK (push && pull);
     CHECK_EQ (zmq_bind (pull, "inproc://timeo"), 0);
     CHECK_EQ (zmq_connect (push, "inproc://timeo"), 0);
@@ -404,8 +367,7 @@ TEST (sndtimeo_at_the_mark)
     CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     /*  The messages that did go are intact.  */
     CHECK_EQ (drain (pull), 2);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

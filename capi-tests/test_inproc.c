@@ -7,47 +7,7 @@
     hangs anyway; no sleep decides an outcome.  */
 #include "testutil.h"
 
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void msleep (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-/*  Binds, retrying while the name is still taken: libzmq releases the names of a closed
-    socket in its reaper thread, a moment after zmq_close returns.  */
-static int bind_retry (void *s, const char *ep)
-{
-    long long deadline = now_ms () + 10000;
-    int rc;
-    while ((rc = zmq_bind (s, ep)) != 0 && errno == EADDRINUSE && now_ms () < deadline)
-        msleep (1);
-    return rc;
-}
 
 /*  Waits (up to 10 s) until ZMQ_EVENTS equals want; returns the last value seen. Closing a
     peer reaches a socket asynchronously in libzmq.  */
@@ -60,39 +20,7 @@ static int wait_events (void *s, int want)
     return ev;
 }
 
-/*  A socket whose blocking calls give up after 10 s: a bug fails the test, it does not hang
-    it.  */
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
-
-#define SEND_STR(s, str) CHECK_EQ (zmq_send ((s), (str), strlen (str), 0), (int) strlen (str))
-
-/*  Receives one part and compares it with str.  */
-#define RECV_STR(s, str)                                                       \
-    do {                                                                       \
-        char rs_buf[256];                                                      \
-        int rs_n = zmq_recv ((s), rs_buf, sizeof rs_buf - 1, 0);               \
-        if (rs_n < 0)                                                          \
-            TU_FAIL ("receive on %s failed: %s (expected \"%s\")", #s,          \
-                     zmq_strerror (errno), (str));                             \
-        rs_buf[rs_n < 255 ? rs_n : 255] = 0;                                   \
-        CHECK_STR_EQ (rs_buf, (str));                                          \
-    } while (0)
-
-/*  Nothing more to receive right now.  */
-#define RECV_NONE(s)                                                           \
-    do {                                                                       \
-        char rn_buf[16];                                                       \
-        CHECK_ERR (zmq_recv ((s), rn_buf, sizeof rn_buf, ZMQ_DONTWAIT), EAGAIN); \
-    } while (0)
-
+/*  ZMQ_LAST_ENDPOINT must read back as want, its NUL included in the length.  */
 #define CHECK_LAST_ENDPOINT(s, want)                                           \
     do {                                                                       \
         char le_buf[256];                                                      \
@@ -134,8 +62,7 @@ TEST (bind_then_connect)
     }
     RECV_NONE (a);
     RECV_NONE (b);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -171,10 +98,7 @@ TEST (connect_then_bind)
     SEND_STR (a, "reply");
     RECV_STR (b, "reply");
     RECV_STR (a, "early");
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (a, b, push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -202,8 +126,7 @@ TEST (bind_twice_is_eaddrinuse)
     void *c = mk (ctx, ZMQ_PULL);
     CHECK (c != NULL);
     CHECK_EQ (bind_retry (c, "inproc://taken-also"), 0);
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (c));
+    CLOSE_ALL (b, c);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -372,10 +295,7 @@ TEST (unbind_keeps_connections_new_connects_wait)
     CHECK_EQ (zmq_bind (other, "inproc://unbind"), 0);
     RECV_STR (other, "pending");
     RECV_NONE (pull);
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (p1));
-    CHECK_OK (zmq_close (p2));
-    CHECK_OK (zmq_close (other));
+    CLOSE_ALL (pull, p1, p2, other);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -395,8 +315,7 @@ TEST (unbind_then_rebind_same_socket)
         calls alike).  */
     CHECK_EQ (zmq_disconnect (pull, "inproc://rebind"), 0);
     CHECK_ERR (zmq_disconnect (pull, "inproc://rebind"), ENOENT);
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -444,9 +363,7 @@ TEST (disconnect_ends_that_connection)
     CHECK_EQ (zmq_connect (push, "inproc://dx"), 0);
     SEND_STR (push, "again");
     RECV_STR (x, "again");
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (x));
-    CHECK_OK (zmq_close (y));
+    CLOSE_ALL (push, x, y);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -463,8 +380,7 @@ TEST (disconnect_of_pending_connect)
     CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     CHECK_EQ (zmq_bind (pull, "inproc://dpend"), 0);
     RECV_NONE (pull);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -535,8 +451,7 @@ TEST (last_endpoint)
     char small[8];
     size_t len = sizeof small;
     CHECK_ERR (zmq_getsockopt (b, ZMQ_LAST_ENDPOINT, small, &len), EINVAL);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -560,9 +475,7 @@ TEST (contexts_are_separate)
     RECV_STR (pull2, "c2");
     RECV_NONE (pull1);
     CHECK_EQ (get_int (pull1, ZMQ_EVENTS), 0);
-    CHECK_OK (zmq_close (pull1));
-    CHECK_OK (zmq_close (push2));
-    CHECK_OK (zmq_close (pull2));
+    CLOSE_ALL (pull1, push2, pull2);
     CHECK_OK (zmq_ctx_term (c1));
     CHECK_OK (zmq_ctx_term (c2));
 }
@@ -590,9 +503,7 @@ TEST (pair_refuses_second_peer)
     int ev = get_int (c, ZMQ_EVENTS);
     CHECK_EQ (ev, 0);
     CHECK_ERR (zmq_send (c, "x", 1, ZMQ_DONTWAIT), EAGAIN);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (c));
+    CLOSE_ALL (a, b, c);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -612,9 +523,7 @@ TEST (pair_connect_first_then_second_connecter)
     SEND_STR (a, "to b");
     RECV_STR (b, "to b");
     RECV_NONE (a);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (c));
+    CLOSE_ALL (a, b, c);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -670,8 +579,7 @@ TEST (close_pending_connecter_then_bind)
     CHECK_EQ (zmq_connect (push2, "inproc://closed-early"), 0);
     SEND_STR (push2, "new one");
     RECV_STR (pull, "new one");
-    CHECK_OK (zmq_close (push2));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push2, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -699,8 +607,7 @@ TEST (binder_closes_connecter_reconnects_later)
     CHECK_EQ (zmq_connect (push, "inproc://gone"), 0);
     SEND_STR (push, "two");
     RECV_STR (pull, "two");
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

@@ -8,41 +8,7 @@
     libzmq). No sleep decides an outcome; every blocking call is bounded.  */
 #include "testutil.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
 
 /*  ------------------------------------------------------------------------------------------
     Linger  */
@@ -152,8 +118,7 @@ TEST (term_returns_with_undelivered_messages)
             CHECK_OK (zmq_close (pull));
             CHECK_OK (zmq_close (push));
         } else {
-            CHECK_OK (zmq_close (push));
-            CHECK_OK (zmq_close (pull));
+            CLOSE_ALL (push, pull);
         }
         CHECK_OK (zmq_close (pending));
         long long start = now_ms ();
@@ -172,8 +137,7 @@ struct closer
 static void *close_when_told (void *arg)
 {
     struct closer *c = (struct closer *) arg;
-    while (!atomic_load (&c->go))
-        sched_yield ();
+    wait_flag (&c->go);
     c->rc = zmq_close (c->socket);
     return NULL;
 }
@@ -236,8 +200,7 @@ TEST (peer_closes_while_receiver_blocks)
     r.socket = pull;
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, receive_one, &r), 0);
-    while (!atomic_load (&r.started))
-        sched_yield ();
+    wait_flag (&r.started);
     CHECK_EQ (zmq_send (push, "last", 4, 0), 4);
     CHECK_OK (zmq_close (push));
     pthread_join (t, NULL);
@@ -254,8 +217,7 @@ TEST (peer_closes_while_receiver_blocks)
     memset (&r, 0, sizeof r);
     r.socket = a;
     CHECK_EQ (pthread_create (&t, NULL, receive_one, &r), 0);
-    while (!atomic_load (&r.started))
-        sched_yield ();
+    wait_flag (&r.started);
     CHECK_OK (zmq_close (b));
     pthread_join (t, NULL);
     CHECK_EQ (r.rc, -1);
@@ -270,9 +232,7 @@ TEST (peer_closes_while_receiver_blocks)
     CHECK_EQ (zmq_recv (a, buf, sizeof buf, 0), 3);
     CHECK_EQ (zmq_send (a, "back", 4, 0), 4);
     CHECK_EQ (zmq_recv (c, buf, sizeof buf, 0), 4);
-    CHECK_OK (zmq_close (c));
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (c, a, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -320,8 +280,7 @@ TEST (a_thousand_pair_sockets)
         for (int i = 0; i < PAIRS; i++) {
             if (i % 2)
                 CHECK_EQ (zmq_send (a[i], "left", 4, 0), 4);
-            CHECK_OK (zmq_close (a[i]));
-            CHECK_OK (zmq_close (b[i]));
+            CLOSE_ALL (a[i], b[i]);
         }
     }
     CHECK_OK (zmq_ctx_term (ctx));

@@ -7,39 +7,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void msleep (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
 
 /*  ------------------------------------------------------------------------------------------
     Sockets  */
@@ -88,8 +56,7 @@ TEST (pollin_after_peer_sends)
     item.events = 0;
     CHECK_EQ (zmq_poll (&item, 1, 0), 0);
     CHECK_EQ (item.revents, 0);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -128,8 +95,7 @@ TEST (pollout_follows_peer_and_hwm)
     /*  PULL never has POLLOUT, PUSH never POLLIN.  */
     zmq_pollitem_t both[2] = {{pull, -1, ZMQ_POLLOUT, 0}, {push, -1, ZMQ_POLLIN, 0}};
     CHECK_EQ (zmq_poll (both, 2, 0), 0);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -166,8 +132,7 @@ struct sender
 static void *send_when_told (void *arg)
 {
     struct sender *s = (struct sender *) arg;
-    while (!atomic_load (&s->go))
-        sched_yield ();
+    wait_flag (&s->go);
     s->rc = zmq_send (s->socket, "wake", 4, 0);
     return NULL;
 }
@@ -193,8 +158,7 @@ TEST (infinite_timeout_woken_by_another_thread)
     CHECK_EQ (item.revents, ZMQ_POLLIN);
     char buf[8];
     CHECK_EQ (zmq_recv (pull, buf, sizeof buf, 0), 4);
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -276,8 +240,7 @@ TEST (mixed_sockets_and_fds)
     CHECK_EQ (items[1].revents, ZMQ_POLLIN);
     close (fds[0]);
     close (fds[1]);
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
+    CLOSE_ALL (a, b);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -358,8 +321,7 @@ TEST (shutdown_while_polling_is_eterm)
     p.timeout = 20000;
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, do_poll, &p), 0);
-    while (!atomic_load (&p.started))
-        sched_yield ();
+    wait_flag (&p.started);
     long long start = now_ms ();
     CHECK_EQ (zmq_ctx_shutdown (ctx), 0);
     pthread_join (t, NULL);
@@ -373,11 +335,6 @@ TEST (shutdown_while_polling_is_eterm)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-static void on_signal (int sig)
-{
-    (void) sig;
-}
-
 TEST (signal_interrupts_poll)
 {
     void *ctx = zmq_ctx_new ();
@@ -386,11 +343,6 @@ TEST (signal_interrupts_poll)
     CHECK (pull != NULL);
     int fds[2];
     CHECK_EQ (pipe (fds), 0);
-    struct sigaction sa, old;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset (&sa.sa_mask);
-    CHECK_EQ (sigaction (SIGUSR1, &sa, &old), 0);
     /*  Once on a socket, once on a raw fd. Signals repeat until the call returns, so one
         that lands before the thread blocks only costs a retry.  */
     for (int round = 0; round < 2; round++) {
@@ -402,17 +354,10 @@ TEST (signal_interrupts_poll)
             p.item.fd = fds[0];
         p.item.events = ZMQ_POLLIN;
         p.timeout = 20000;
-        pthread_t t;
-        CHECK_EQ (pthread_create (&t, NULL, do_poll, &p), 0);
-        while (!atomic_load (&p.done)) {
-            pthread_kill (t, SIGUSR1);
-            msleep (2);
-        }
-        pthread_join (t, NULL);
+        CHECK_EQ (interrupt_until_done (do_poll, &p, &p.done, 2), 0);
         CHECK_EQ (p.rc, -1);
         CHECK_EQ (p.err, EINTR);
     }
-    CHECK_EQ (sigaction (SIGUSR1, &old, NULL), 0);
     close (fds[0]);
     close (fds[1]);
     CHECK_OK (zmq_close (pull));

@@ -18,45 +18,7 @@
     carry ZMQ_RCVTIMEO and joins are bounded, so a broken library fails instead of hanging.  */
 #include "testutil.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
-#include <unistd.h>
-
-#define TIMEOUT_MS 10000
-
-static void msleep (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-/*  Joins t, waiting at most ms; 0 on success.  */
-static int join_within (pthread_t t, int ms)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long) (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_timedjoin_np (t, NULL, &ts);
-}
-
-static void *new_socket (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s) {
-        int t = TIMEOUT_MS;
-        zmq_setsockopt (s, ZMQ_RCVTIMEO, &t, sizeof t);
-        zmq_setsockopt (s, ZMQ_SNDTIMEO, &t, sizeof t);
-    }
-    return s;
-}
 
 /*  ------------------------------------------------------------------------------------------
     A proxy call in a thread  */
@@ -121,6 +83,27 @@ static struct proxy_call call (enum proxy_kind kind, void *front, void *back,
     return p;
 }
 
+/*  Shuts ctx down: the proxy thread t must end within TU_TIMEOUT_MS, its call p failed with
+    ETERM.  */
+#define SHUTDOWN_ENDS_PROXY(ctx, t, p)                                         \
+    do {                                                                       \
+        CHECK_OK (zmq_ctx_shutdown (ctx));                                     \
+        CHECK_EQ (join_within ((t), TU_TIMEOUT_MS), 0);                        \
+        CHECK_EQ ((p).rc, -1);                                                 \
+        CHECK_EQ ((p).err, ETERM);                                             \
+    } while (0)
+
+/*  A mk() socket of `type` bound to ep, with a mk() socket of peer_type connected to it in
+    *peer; NULL if any of that fails.  */
+static void *bound_with_peer (void *ctx, int type, const char *ep, int peer_type, void **peer)
+{
+    void *s = mk (ctx, type);
+    *peer = mk (ctx, peer_type);
+    if (!s || !*peer || zmq_bind (s, ep) != 0 || zmq_connect (*peer, ep) != 0)
+        return NULL;
+    return s;
+}
+
 /*  ------------------------------------------------------------------------------------------
     Message helpers  */
 
@@ -151,9 +134,7 @@ static int expect_parts (void *s, const char **parts, int n)
             fprintf (stderr, "frame %d: got %d bytes, expected \"%s\"\n", i, rc, parts[i]);
             return -1;
         }
-        int more = 0;
-        size_t len = sizeof more;
-        zmq_getsockopt (s, ZMQ_RCVMORE, &more, &len);
+        int more = rcvmore (s);
         if (more != (i + 1 < n)) {
             fprintf (stderr, "frame %d: RCVMORE %d\n", i, more);
             return -1;
@@ -244,20 +225,11 @@ TEST (push_pull_with_capture_until_shutdown)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
-    void *capture = new_socket (ctx, ZMQ_PUSH);
+    void *src, *dst, *tap;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
+    void *capture = bound_with_peer (ctx, ZMQ_PUSH, "inproc://capture", ZMQ_PULL, &tap);
     CHECK (front && back && capture);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    CHECK_OK (zmq_bind (capture, "inproc://capture"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    void *tap = new_socket (ctx, ZMQ_PULL);
-    CHECK (src && dst && tap);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
-    CHECK_OK (zmq_connect (tap, "inproc://capture"));
 
     struct proxy_call p = call (CALL_PROXY, front, back, capture, NULL);
     pthread_t t;
@@ -280,13 +252,8 @@ TEST (push_pull_with_capture_until_shutdown)
     CHECK_ERR (zmq_recv (dst, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
     CHECK_ERR (zmq_recv (tap, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
 
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, capture, src, dst, tap};
-    for (int i = 0; i < 6; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, capture, src, dst, tap);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -309,15 +276,10 @@ TEST (ends_with_eterm_on_ctx_term)
         returned (ETERM), which lets zmq_ctx_term complete.  */
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
+    void *src, *dst;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
     CHECK (front && back);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
     struct proxy_call p = call (CALL_PROXY, front, back, NULL, NULL);
     p.close_after = 1;
     pthread_t t;
@@ -325,14 +287,13 @@ TEST (ends_with_eterm_on_ctx_term)
     CHECK_EQ (zmq_send (src, "ping", 4, 0), 4);
     char buf[8];
     CHECK_EQ (zmq_recv (dst, buf, sizeof buf, 0), 4);
-    CHECK_OK (zmq_close (src));
-    CHECK_OK (zmq_close (dst));
+    CLOSE_ALL (src, dst);
 
     struct term_call c = {ctx, -2};
     pthread_t tt;
     CHECK_EQ (pthread_create (&tt, NULL, call_term, &c), 0);
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (join_within (tt, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (tt, TU_TIMEOUT_MS), 0);
     CHECK_EQ (p.rc, -1);
     CHECK_EQ (p.err, ETERM);
     CHECK_EQ (c.rc, 0);
@@ -342,15 +303,10 @@ TEST (device_queue_until_shutdown)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
+    void *src, *dst;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
     CHECK (front && back);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
     struct proxy_call p = call (CALL_DEVICE, front, back, NULL, NULL);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -359,13 +315,8 @@ TEST (device_queue_until_shutdown)
         CHECK_OK (send_parts (src, parts, 2));
     for (int i = 0; i < 10; i++)
         CHECK_EQ (expect_parts (dst, parts, 2), 0);
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, src, dst};
-    for (int i = 0; i < 4; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, src, dst);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -375,22 +326,12 @@ TEST (pair_both_ways)
         statistics count each side's frames and bytes in and out.  */
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PAIR);
-    void *back = new_socket (ctx, ZMQ_PAIR);
-    void *capture = new_socket (ctx, ZMQ_PUSH);
-    void *control = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    CHECK_OK (zmq_bind (capture, "inproc://capture"));
-    CHECK_OK (zmq_bind (control, "inproc://control"));
-    void *a = new_socket (ctx, ZMQ_PAIR);
-    void *b = new_socket (ctx, ZMQ_PAIR);
-    void *tap = new_socket (ctx, ZMQ_PULL);
-    void *boss = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (a, "inproc://front"));
-    CHECK_OK (zmq_connect (b, "inproc://back"));
-    CHECK_OK (zmq_connect (tap, "inproc://capture"));
-    CHECK_OK (zmq_connect (boss, "inproc://control"));
+    void *a, *b, *tap, *boss;
+    void *front = bound_with_peer (ctx, ZMQ_PAIR, "inproc://front", ZMQ_PAIR, &a);
+    void *back = bound_with_peer (ctx, ZMQ_PAIR, "inproc://back", ZMQ_PAIR, &b);
+    void *capture = bound_with_peer (ctx, ZMQ_PUSH, "inproc://capture", ZMQ_PULL, &tap);
+    void *control = bound_with_peer (ctx, ZMQ_PAIR, "inproc://control", ZMQ_PAIR, &boss);
+    CHECK (front && back && capture && control);
     struct proxy_call p = call (CALL_STEERABLE, front, back, capture, control);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -411,13 +352,8 @@ TEST (pair_both_ways)
     CHECK_EQ (statistics (boss, st), 0);
     CHECK_STATS (st, 400, 7 * 200 + 490, 400, 5 * 200 + 490, 400, 5 * 200 + 490, 400,
                  7 * 200 + 490);
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, capture, control, a, b, tap, boss};
-    for (int i = 0; i < 8; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, capture, control, a, b, tap, boss);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -427,14 +363,10 @@ TEST (same_socket_as_frontend_and_backend)
         its PAIR peer. Frames received count on the frontend, frames sent on the backend.  */
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *echo = new_socket (ctx, ZMQ_PAIR);
-    void *control = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_bind (echo, "inproc://echo"));
-    CHECK_OK (zmq_bind (control, "inproc://control"));
-    void *peer = new_socket (ctx, ZMQ_PAIR);
-    void *boss = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (peer, "inproc://echo"));
-    CHECK_OK (zmq_connect (boss, "inproc://control"));
+    void *peer, *boss;
+    void *echo = bound_with_peer (ctx, ZMQ_PAIR, "inproc://echo", ZMQ_PAIR, &peer);
+    void *control = bound_with_peer (ctx, ZMQ_PAIR, "inproc://control", ZMQ_PAIR, &boss);
+    CHECK (echo && control);
     struct proxy_call p = call (CALL_STEERABLE, echo, echo, NULL, control);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -447,11 +379,9 @@ TEST (same_socket_as_frontend_and_backend)
     CHECK_EQ (statistics (boss, st), 0);
     CHECK_STATS (st, 60, 220, 0, 0, 0, 0, 60, 220);
     CHECK_EQ (zmq_send (boss, "TERMINATE", 9, 0), 9);
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);
     CHECK_EQ (p.rc, 0);
-    void *all[] = {echo, control, peer, boss};
-    for (int i = 0; i < 4; i++)
-        CHECK_OK (zmq_close (all[i]));
+    CLOSE_ALL (echo, control, peer, boss);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -462,18 +392,11 @@ TEST (steerable_pair_control)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
-    void *control = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    CHECK_OK (zmq_bind (control, "inproc://control"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    void *boss = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
-    CHECK_OK (zmq_connect (boss, "inproc://control"));
+    void *src, *dst, *boss;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
+    void *control = bound_with_peer (ctx, ZMQ_PAIR, "inproc://control", ZMQ_PAIR, &boss);
+    CHECK (front && back && control);
     struct proxy_call p = call (CALL_STEERABLE, front, back, NULL, control);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -514,12 +437,10 @@ TEST (steerable_pair_control)
     CHECK_ERR (zmq_recv (boss, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
 
     CHECK_EQ (zmq_send (boss, "TERMINATE", 9, 0), 9);
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);
     CHECK_EQ (p.rc, 0);
     CHECK_ERR (zmq_recv (boss, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
-    void *all[] = {front, back, control, src, dst, boss};
-    for (int i = 0; i < 6; i++)
-        CHECK_OK (zmq_close (all[i]));
+    CLOSE_ALL (front, back, control, src, dst, boss);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -530,32 +451,19 @@ static int command (void *boss, const char *cmd)
         return -1;
     char buf[8];
     int rc = zmq_recv (boss, buf, sizeof buf, 0);
-    int more = 1;
-    size_t len = sizeof more;
-    zmq_getsockopt (boss, ZMQ_RCVMORE, &more, &len);
-    return rc == 0 && !more ? 0 : -1;
+    return rc == 0 && rcvmore (boss) == 0 ? 0 : -1;
 }
 
 TEST (steerable_rep_control)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
-    void *capture = new_socket (ctx, ZMQ_PUSH);
-    void *control = new_socket (ctx, ZMQ_REP);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    CHECK_OK (zmq_bind (capture, "inproc://capture"));
-    CHECK_OK (zmq_bind (control, "inproc://control"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    void *tap = new_socket (ctx, ZMQ_PULL);
-    void *boss = new_socket (ctx, ZMQ_REQ);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
-    CHECK_OK (zmq_connect (tap, "inproc://capture"));
-    CHECK_OK (zmq_connect (boss, "inproc://control"));
+    void *src, *dst, *tap, *boss;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
+    void *capture = bound_with_peer (ctx, ZMQ_PUSH, "inproc://capture", ZMQ_PULL, &tap);
+    void *control = bound_with_peer (ctx, ZMQ_REP, "inproc://control", ZMQ_REQ, &boss);
+    CHECK (front && back && capture && control);
     struct proxy_call p = call (CALL_STEERABLE, front, back, capture, control);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -581,11 +489,9 @@ TEST (steerable_rep_control)
     CHECK_EQ (statistics (boss, st), 0);
     CHECK_STATS (st, 3, 10, 0, 0, 0, 0, 3, 10);
     CHECK_EQ (command (boss, "TERMINATE"), 0);
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);
     CHECK_EQ (p.rc, 0);
-    void *all[] = {front, back, capture, control, src, dst, tap, boss};
-    for (int i = 0; i < 8; i++)
-        CHECK_OK (zmq_close (all[i]));
+    CLOSE_ALL (front, back, capture, control, src, dst, tap, boss);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -593,27 +499,18 @@ TEST (steerable_without_control_is_proxy)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
-    CHECK_OK (zmq_bind (front, "inproc://front"));
-    CHECK_OK (zmq_bind (back, "inproc://back"));
-    void *src = new_socket (ctx, ZMQ_PUSH);
-    void *dst = new_socket (ctx, ZMQ_PULL);
-    CHECK_OK (zmq_connect (src, "inproc://front"));
-    CHECK_OK (zmq_connect (dst, "inproc://back"));
+    void *src, *dst;
+    void *front = bound_with_peer (ctx, ZMQ_PULL, "inproc://front", ZMQ_PUSH, &src);
+    void *back = bound_with_peer (ctx, ZMQ_PUSH, "inproc://back", ZMQ_PULL, &dst);
+    CHECK (front && back);
     struct proxy_call p = call (CALL_STEERABLE, front, back, NULL, NULL);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
     CHECK_EQ (zmq_send (src, "x", 1, 0), 1);
     char buf[4];
     CHECK_EQ (zmq_recv (dst, buf, sizeof buf, 0), 1);
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, src, dst};
-    for (int i = 0; i < 4; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, src, dst);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -621,49 +518,35 @@ TEST (paused_proxy_still_ends_on_shutdown)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
-    void *control = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_bind (control, "inproc://control"));
-    void *boss = new_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (boss, "inproc://control"));
+    void *front = mk (ctx, ZMQ_PULL);
+    void *back = mk (ctx, ZMQ_PUSH);
+    void *boss;
+    void *control = bound_with_peer (ctx, ZMQ_PAIR, "inproc://control", ZMQ_PAIR, &boss);
+    CHECK (control);
     struct proxy_call p = call (CALL_STEERABLE, front, back, NULL, control);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
     CHECK_EQ (zmq_send (boss, "PAUSE", 5, 0), 5);
     uint64_t st[8];
     CHECK_EQ (statistics (boss, st), 0);
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, control, boss};
-    for (int i = 0; i < 4; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, control, boss);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 /*  ------------------------------------------------------------------------------------------
     Signals  */
 
-static void on_sigusr1 (int sig)
-{
-    (void) sig;
-}
-
 TEST (signal_interrupts_proxy)
 {
     /*  libzmq's poller returns EINTR to the proxy, which ends with it.  */
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_PULL);
-    void *back = new_socket (ctx, ZMQ_PUSH);
+    void *front = mk (ctx, ZMQ_PULL);
+    void *back = mk (ctx, ZMQ_PUSH);
     CHECK (front && back);
-    struct sigaction sa, old;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigusr1;
-    sigemptyset (&sa.sa_mask);
-    CHECK_EQ (sigaction (SIGUSR1, &sa, &old), 0);
+    struct sigaction old;
+    CHECK_EQ (catch_sigusr1 (&old), 0);
     struct proxy_call p = call (CALL_PROXY, front, back, NULL, NULL);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
@@ -672,12 +555,11 @@ TEST (signal_interrupts_proxy)
         pthread_kill (t, SIGUSR1);
         msleep (5);
     }
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);
     CHECK_EQ (sigaction (SIGUSR1, &old, NULL), 0);
     CHECK_EQ (p.rc, -1);
     CHECK_EQ (p.err, EINTR);
-    CHECK_OK (zmq_close (front));
-    CHECK_OK (zmq_close (back));
+    CLOSE_ALL (front, back);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -688,20 +570,16 @@ TEST (xsub_xpub_forwards_subscriptions_and_messages)
 {
     void *ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
-    void *front = new_socket (ctx, ZMQ_XSUB);
-    void *back = new_socket (ctx, ZMQ_XPUB);
-    CHECK_OK (zmq_bind (front, "inproc://publishers"));
-    CHECK_OK (zmq_bind (back, "inproc://subscribers"));
     /*  An XPUB publisher sees the subscription arrive through the proxy, so it knows when
         it may publish.  */
-    void *pub = new_socket (ctx, ZMQ_XPUB);
-    void *sub = new_socket (ctx, ZMQ_SUB);
-    CHECK_OK (zmq_connect (pub, "inproc://publishers"));
-    CHECK_OK (zmq_connect (sub, "inproc://subscribers"));
+    void *pub, *sub;
+    void *front = bound_with_peer (ctx, ZMQ_XSUB, "inproc://publishers", ZMQ_XPUB, &pub);
+    void *back = bound_with_peer (ctx, ZMQ_XPUB, "inproc://subscribers", ZMQ_SUB, &sub);
+    CHECK (front && back);
     struct proxy_call p = call (CALL_PROXY, front, back, NULL, NULL);
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, run_proxy, &p), 0);
-    CHECK_OK (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "A", 1));
+    CHECK_OK (subscribe (sub, "A"));
     char buf[32];
     CHECK_EQ (zmq_recv (pub, buf, sizeof buf, 0), 2);
     CHECK_MEM_EQ (buf, "\1A", 2);
@@ -714,16 +592,11 @@ TEST (xsub_xpub_forwards_subscriptions_and_messages)
     CHECK_EQ (expect_parts (sub, two, 2), 0);
     CHECK_ERR (zmq_recv (sub, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
     /*  Unsubscribing travels the same way.  */
-    CHECK_OK (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, "A", 1));
+    CHECK_OK (unsubscribe (sub, "A"));
     CHECK_EQ (zmq_recv (pub, buf, sizeof buf, 0), 2);
     CHECK_MEM_EQ (buf, "\0A", 2);
-    CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (t, TIMEOUT_MS), 0);
-    CHECK_EQ (p.rc, -1);
-    CHECK_EQ (p.err, ETERM);
-    void *all[] = {front, back, pub, sub};
-    for (int i = 0; i < 4; i++)
-        CHECK_OK (zmq_close (all[i]));
+    SHUTDOWN_ENDS_PROXY (ctx, t, p);
+    CLOSE_ALL (front, back, pub, sub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -754,7 +627,7 @@ struct client_arg
 static void *client_thread (void *arg)
 {
     struct client_arg *c = (struct client_arg *) arg;
-    void *s = new_socket (c->ctx, ZMQ_DEALER);
+    void *s = mk (c->ctx, ZMQ_DEALER);
     if (!s || zmq_connect (s, "inproc://clients") != 0) {
         c->failures++;
         if (s)
@@ -867,10 +740,10 @@ TEST (router_dealer_broker_under_load)
         CHECK_EQ (join_within (ct[i], 120000), 0);
 
     CHECK_OK (zmq_ctx_shutdown (ctx));
-    CHECK_EQ (join_within (pt, TIMEOUT_MS), 0);
+    CHECK_EQ (join_within (pt, TU_TIMEOUT_MS), 0);
     int handled = 0;
     for (int i = 0; i < WORKERS; i++) {
-        CHECK_EQ (join_within (wt[i], TIMEOUT_MS), 0);
+        CHECK_EQ (join_within (wt[i], TU_TIMEOUT_MS), 0);
         CHECK_EQ (w[i].rc, -1);
         CHECK_EQ (w[i].err, ETERM);
         handled += w[i].handled;
@@ -882,8 +755,7 @@ TEST (router_dealer_broker_under_load)
     CHECK_EQ (handled, CLIENTS * REQUESTS);
     CHECK_EQ (p.rc, -1);
     CHECK_EQ (p.err, ETERM);
-    CHECK_OK (zmq_close (front));
-    CHECK_OK (zmq_close (back));
+    CLOSE_ALL (front, back);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

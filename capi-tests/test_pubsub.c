@@ -12,42 +12,6 @@
 
 #include <unistd.h>
 
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-/*  A socket whose blocking calls give up after 10 s: a bug fails the test, it does not hang
-    it.  */
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
-
-static int subscribe (void *s, const char *topic)
-{
-    return zmq_setsockopt (s, ZMQ_SUBSCRIBE, topic, strlen (topic));
-}
-
-static int unsubscribe (void *s, const char *topic)
-{
-    return zmq_setsockopt (s, ZMQ_UNSUBSCRIBE, topic, strlen (topic));
-}
-
 /*  Sends `probe` from pub until sub receives a message (sub must be subscribed to it), then
     drains sub. 0 when it arrived within 10 s.  */
 static int settle (void *pub, void *sub, const char *probe)
@@ -65,32 +29,9 @@ static int settle (void *pub, void *sub, const char *probe)
     /*  Every probe sent is in the pipe by now (inproc writes synchronously).  */
     while (zmq_recv (sub, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
         ;
-    set_int (sub, ZMQ_RCVTIMEO, 10000);
+    set_int (sub, ZMQ_RCVTIMEO, TU_TIMEOUT_MS);
     return rc;
 }
-
-#define SEND_STR(s, str) CHECK_EQ (zmq_send ((s), (str), strlen (str), 0), (int) strlen (str))
-#define SEND_MORE(s, str)                                                      \
-    CHECK_EQ (zmq_send ((s), (str), strlen (str), ZMQ_SNDMORE), (int) strlen (str))
-
-/*  Receives one part and compares it with str.  */
-#define RECV_STR(s, str)                                                       \
-    do {                                                                       \
-        char rs_buf[256];                                                      \
-        int rs_n = zmq_recv ((s), rs_buf, sizeof rs_buf - 1, 0);               \
-        if (rs_n < 0)                                                          \
-            TU_FAIL ("receive on %s failed: %s (expected \"%s\")", #s,          \
-                     zmq_strerror (errno), (str));                             \
-        rs_buf[rs_n < 255 ? rs_n : 255] = 0;                                   \
-        CHECK_STR_EQ (rs_buf, (str));                                          \
-    } while (0)
-
-/*  Nothing more to receive right now.  */
-#define RECV_NONE(s)                                                           \
-    do {                                                                       \
-        char rn_buf[16];                                                       \
-        CHECK_ERR (zmq_recv ((s), rn_buf, sizeof rn_buf, ZMQ_DONTWAIT), EAGAIN); \
-    } while (0)
 
 /*  ------------------------------------------------------------------------------------------
     Filtering  */
@@ -134,8 +75,7 @@ TEST (prefix_filters)
     SEND_STR (pub, "A3");
     RECV_STR (sub, "A3");
 
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -163,8 +103,7 @@ TEST (duplicate_subscriptions_are_counted)
     SEND_STR (pub, "Z2");
     RECV_STR (sub, "Z2");
     RECV_NONE (sub);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -192,8 +131,7 @@ TEST (empty_subscription_matches_all)
     CHECK_OK (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, NULL, 0));
     SEND_STR (pub, "gone");
     RECV_NONE (sub);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -237,8 +175,7 @@ TEST (multipart_filtered_whole)
     RECV_STR (sub, "Ayes");
     RECV_STR (sub, "A-after");
     CHECK_EQ (get_int (sub, ZMQ_EVENTS), 0);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -300,9 +237,7 @@ TEST (fan_out_to_several_subscribers)
     SEND_STR (pub, "news: two");
     RECV_STR (sub[0], "news: two");
     RECV_NONE (sub[2]);
-    CHECK_OK (zmq_close (sub[0]));
-    CHECK_OK (zmq_close (sub[2]));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub[0], sub[2], pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -325,9 +260,7 @@ TEST (several_publishers_one_subscriber)
     SEND_STR (p2, "k2");
     RECV_STR (sub, "k2");
     RECV_NONE (sub);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (p1));
-    CHECK_OK (zmq_close (p2));
+    CLOSE_ALL (sub, p1, p2);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -354,10 +287,7 @@ TEST (connect_then_bind)
     SEND_STR (pub2, "Y");
     SEND_STR (pub2, "Z1");
     RECV_STR (sub2, "Z1");
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (sub2));
-    CHECK_OK (zmq_close (pub2));
+    CLOSE_ALL (sub, pub, sub2, pub2);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -388,8 +318,7 @@ TEST (invert_matching)
     RECV_STR (sub, "pre");
     RECV_NONE (sub);
 
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -432,8 +361,7 @@ TEST (pub_drops_at_hwm_without_blocking)
     CHECK_OK (settle (pub, sub, "probe"));
     SEND_STR (pub, "after");
     RECV_STR (sub, "after");
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -456,8 +384,7 @@ TEST (conflate_keeps_newest)
     }
     RECV_STR (sub, "t19");
     RECV_NONE (sub);
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -484,9 +411,7 @@ TEST (refused_operations_and_events)
     /*  LINGER: SUB starts at 0, PUB at the default -1.  */
     CHECK_EQ (get_int (sub, ZMQ_LINGER), 0);
     CHECK_EQ (get_int (pub, ZMQ_LINGER), -1);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (push, sub, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -527,8 +452,7 @@ TEST (topics_count)
             usleep (1000);
     }
     CHECK_EQ (n, 0);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pub));
+    CLOSE_ALL (push, pub);
     CHECK_OK (zmq_ctx_term (ctx));
 #endif
 }

@@ -9,105 +9,14 @@
     decides an outcome by sleeping.  */
 #include "testutil.h"
 
-#include <time.h>
-
-/*  A socket whose receives give up after 2 s and whose close does not linger.  */
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s) {
-        int timeout = 2000, linger = 0;
-        zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-        zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger);
-    }
-    return s;
-}
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int sendm (void *s, const char *str)
-{
-    return zmq_send (s, str, strlen (str), ZMQ_SNDMORE);
-}
-
-static int sendl (void *s, const char *str)
-{
-    return zmq_send (s, str, strlen (str), 0);
-}
-
-static int rcvmore (void *s)
-{
-    int more = -1;
-    size_t size = sizeof more;
-    zmq_getsockopt (s, ZMQ_RCVMORE, &more, &size);
-    return more;
-}
-
-static int events (void *s)
-{
-    int ev = -1;
-    size_t size = sizeof ev;
-    zmq_getsockopt (s, ZMQ_EVENTS, &ev, &size);
-    return ev;
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*  The next frame must be the `len` bytes at `data`, with ZMQ_RCVMORE == `more`.  */
-#define RECV_MEM(s, data, len, more)                                           \
-    do {                                                                       \
-        char rf_buf[300];                                                      \
-        errno = 0;                                                             \
-        int rf_n = zmq_recv ((s), rf_buf, sizeof rf_buf, 0);                   \
-        if (rf_n < 0)                                                          \
-            TU_FAIL ("recv failed (%s), expected %s", zmq_strerror (errno),    \
-                     #data);                                                   \
-        int rf_shown = rf_n < 300 ? rf_n : 300;                                \
-        if (rf_n != (int) (len) || memcmp (rf_buf, (data), (len)) != 0)        \
-            TU_FAIL ("got a frame of %d bytes \"%.*s\", expected %s", rf_n,    \
-                     rf_shown, rf_buf, #data);                                 \
-        if (rcvmore (s) != (more))                                             \
-            TU_FAIL ("RCVMORE %d after %s, expected %d", rcvmore (s), #data,   \
-                     (int) (more));                                            \
-    } while (0)
-
-#define RECV_STR(s, str, more) RECV_MEM (s, str, strlen (str), more)
-
-/*  The next frame (a routing id) goes into `buf`; its size into `n`. It must have MORE.  */
-#define RECV_ID(s, buf, n)                                                     \
-    do {                                                                       \
-        errno = 0;                                                             \
-        (n) = zmq_recv ((s), (buf), sizeof (buf), 0);                          \
-        if ((n) < 0)                                                           \
-            TU_FAIL ("recv of a routing id failed (%s)", zmq_strerror (errno)); \
-        if (rcvmore (s) != 1)                                                  \
-            TU_FAIL ("a routing id frame without MORE");                       \
-    } while (0)
-
-/*  Nothing is waiting on s.  */
-#define CHECK_NOTHING(s)                                                       \
-    do {                                                                       \
-        char cn_buf[64];                                                       \
-        CHECK_ERR (zmq_recv ((s), cn_buf, sizeof cn_buf, ZMQ_DONTWAIT),        \
-                   EAGAIN);                                                    \
-    } while (0)
-
 /*  ------------------------------------------------------------------------------------------
     Routing ids  */
 
 TEST (router_gets_ids_set_by_routing_id)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER), *b = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER), *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "alice", 5));
     CHECK_OK (zmq_setsockopt (b, ZMQ_ROUTING_ID, "bob", 3));
@@ -115,34 +24,28 @@ TEST (router_gets_ids_set_by_routing_id)
     CHECK_OK (zmq_connect (a, "inproc://rd-ids"));
     CHECK_OK (zmq_connect (b, "inproc://rd-ids"));
 
-    CHECK_EQ (sendl (a, "from a"), 6);
-    RECV_STR (router, "alice", 1);
-    RECV_STR (router, "from a", 0);
-    CHECK_EQ (sendl (b, "from b"), 6);
-    RECV_STR (router, "bob", 1);
-    RECV_STR (router, "from b", 0);
+    SEND_PARTS (a, "from a");
+    RECV_PARTS (router, "alice", "from a");
+    SEND_PARTS (b, "from b");
+    RECV_PARTS (router, "bob", "from b");
 
     /*  The first frame picks the peer; it is not delivered.  */
-    CHECK_EQ (sendm (router, "bob"), 3);
-    CHECK_EQ (sendl (router, "to b"), 4);
-    CHECK_EQ (sendm (router, "alice"), 5);
-    CHECK_EQ (sendl (router, "to a"), 4);
-    RECV_STR (b, "to b", 0);
-    RECV_STR (a, "to a", 0);
-    CHECK_NOTHING (a);
-    CHECK_NOTHING (b);
+    SEND_PARTS (router, "bob", "to b");
+    SEND_PARTS (router, "alice", "to a");
+    RECV_PARTS (b, "to b");
+    RECV_PARTS (a, "to a");
+    RECV_NONE (a);
+    RECV_NONE (b);
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_generates_ids)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER), *b = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER), *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (zmq_bind (router, "inproc://rd-gen"));
     CHECK_OK (zmq_connect (a, "inproc://rd-gen"));
@@ -150,12 +53,12 @@ TEST (router_generates_ids)
 
     unsigned char ida[256], idb[256];
     int na, nb;
-    CHECK_EQ (sendl (a, "a"), 1);
+    SEND_PARTS (a, "a");
     RECV_ID (router, ida, na);
-    RECV_STR (router, "a", 0);
-    CHECK_EQ (sendl (b, "b"), 1);
+    RECV_PARTS (router, "a");
+    SEND_PARTS (b, "b");
     RECV_ID (router, idb, nb);
-    RECV_STR (router, "b", 0);
+    RECV_PARTS (router, "b");
     /*  5 bytes, a zero byte first; different peers, different ids.  */
     CHECK_EQ (na, 5);
     CHECK_EQ (nb, 5);
@@ -165,45 +68,40 @@ TEST (router_generates_ids)
     /*  A peer keeps its id.  */
     unsigned char again[256];
     int n2;
-    CHECK_EQ (sendl (a, "a2"), 2);
+    SEND_PARTS (a, "a2");
     RECV_ID (router, again, n2);
-    RECV_STR (router, "a2", 0);
+    RECV_PARTS (router, "a2");
     CHECK_EQ (n2, 5);
     CHECK_MEM_EQ (again, ida, 5);
 
     /*  Replies by generated id reach the right peer.  */
     CHECK_EQ (zmq_send (router, idb, 5, ZMQ_SNDMORE), 5);
-    CHECK_EQ (sendl (router, "for b"), 5);
+    SEND_PARTS (router, "for b");
     CHECK_EQ (zmq_send (router, ida, 5, ZMQ_SNDMORE), 5);
-    CHECK_EQ (sendl (router, "for a"), 5);
-    RECV_STR (a, "for a", 0);
-    RECV_STR (b, "for b", 0);
+    SEND_PARTS (router, "for a");
+    RECV_PARTS (a, "for a");
+    RECV_PARTS (b, "for b");
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_id_with_connect_before_bind)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a);
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "early", 5));
     CHECK_OK (zmq_connect (a, "inproc://rd-early"));
     /*  Sent before the endpoint exists: queued on the pending connection.  */
-    CHECK_EQ (sendl (a, "queued"), 6);
+    SEND_PARTS (a, "queued");
     CHECK_OK (zmq_bind (router, "inproc://rd-early"));
-    RECV_STR (router, "early", 1);
-    RECV_STR (router, "queued", 0);
-    CHECK_EQ (sendm (router, "early"), 5);
-    CHECK_EQ (sendl (router, "back"), 4);
-    RECV_STR (a, "back", 0);
+    RECV_PARTS (router, "early", "queued");
+    SEND_PARTS (router, "early", "back");
+    RECV_PARTS (a, "back");
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -211,21 +109,18 @@ TEST (router_dealer_binds)
 {
     /*  The ROUTER may be the connecting side too.  */
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "server", 6));
     CHECK_OK (zmq_bind (d, "inproc://rd-dbind"));
     CHECK_OK (zmq_connect (router, "inproc://rd-dbind"));
-    CHECK_EQ (sendl (d, "hello"), 5);
-    RECV_STR (router, "server", 1);
-    RECV_STR (router, "hello", 0);
-    CHECK_EQ (sendm (router, "server"), 6);
-    CHECK_EQ (sendl (router, "world"), 5);
-    RECV_STR (d, "world", 0);
+    SEND_PARTS (d, "hello");
+    RECV_PARTS (router, "server", "hello");
+    SEND_PARTS (router, "server", "world");
+    RECV_PARTS (d, "world");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -235,38 +130,33 @@ TEST (router_dealer_binds)
 TEST (router_drops_unroutable_silently)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "D", 1));
     CHECK_OK (zmq_bind (router, "inproc://rd-drop"));
     CHECK_OK (zmq_connect (d, "inproc://rd-drop"));
-    CHECK_EQ (sendl (d, "hi"), 2);
-    RECV_STR (router, "D", 1);
-    RECV_STR (router, "hi", 0);
+    SEND_PARTS (d, "hi");
+    RECV_PARTS (router, "D", "hi");
 
     /*  Unknown id: every part "succeeds" and is dropped.  */
-    CHECK_EQ (sendm (router, "nobody"), 6);
-    CHECK_EQ (sendm (router, "part 1"), 6);
-    CHECK_EQ (sendl (router, "part 2"), 6);
+    SEND_PARTS (router, "nobody", "part 1", "part 2");
     /*  A single frame (an id and nothing else) is dropped, even for a known id.  */
-    CHECK_EQ (sendl (router, "D"), 1);
+    SEND_PARTS (router, "D");
     /*  ZMQ_POLLOUT is always set without MANDATORY.  */
     CHECK (events (router) & ZMQ_POLLOUT);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendl (router, "only this"), 9);
-    RECV_STR (d, "only this", 0);
-    CHECK_NOTHING (d);
+    SEND_PARTS (router, "D", "only this");
+    RECV_PARTS (d, "only this");
+    RECV_NONE (d);
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_mandatory_unknown_id)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (router);
     CHECK_OK (set_int (router, ZMQ_ROUTER_MANDATORY, 1));
     /*  No peer can take a message: no POLLOUT.  */
@@ -274,27 +164,22 @@ TEST (router_mandatory_unknown_id)
     CHECK_ERR (sendm (router, "nobody"), EHOSTUNREACH);
     CHECK_ERR (zmq_send (router, "nobody", 6, ZMQ_SNDMORE | ZMQ_DONTWAIT), EHOSTUNREACH);
     /*  A lone id frame is still dropped without complaint.  */
-    CHECK_EQ (sendl (router, "nobody"), 6);
+    SEND_PARTS (router, "nobody");
 
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "D", 1));
     CHECK_OK (zmq_bind (router, "inproc://rd-mand"));
     CHECK_OK (zmq_connect (d, "inproc://rd-mand"));
-    CHECK_EQ (sendl (d, "hi"), 2);
-    RECV_STR (router, "D", 1);
-    RECV_STR (router, "hi", 0);
+    SEND_PARTS (d, "hi");
+    RECV_PARTS (router, "D", "hi");
     CHECK (events (router) & ZMQ_POLLOUT);
     /*  After a failed first frame the next frame is a routing id again.  */
     CHECK_ERR (sendm (router, "E"), EHOSTUNREACH);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendm (router, "x"), 1);
-    CHECK_EQ (sendl (router, "y"), 1);
-    RECV_STR (d, "x", 1);
-    RECV_STR (d, "y", 0);
+    SEND_PARTS (router, "D", "x", "y");
+    RECV_PARTS (d, "x", "y");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -302,54 +187,47 @@ TEST (router_full_pipe)
 {
     /*  An inproc pipe holds the sender's SNDHWM plus the receiver's RCVHWM: 1 + 1 here.  */
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (set_int (router, ZMQ_SNDHWM, 1));
     CHECK_OK (set_int (d, ZMQ_RCVHWM, 1));
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "D", 1));
     CHECK_OK (zmq_bind (router, "inproc://rd-full"));
     CHECK_OK (zmq_connect (d, "inproc://rd-full"));
-    CHECK_EQ (sendl (d, "hi"), 2);
-    RECV_STR (router, "D", 1);
-    RECV_STR (router, "hi", 0);
+    SEND_PARTS (d, "hi");
+    RECV_PARTS (router, "D", "hi");
 
     /*  Without MANDATORY a full pipe drops the message.  */
     for (int i = 0; i < 4; i++) {
         char body[8];
         snprintf (body, sizeof body, "m%d", i);
-        CHECK_EQ (sendm (router, "D"), 1);
+        SEND_MORE (router, "D");
         CHECK_EQ (sendm (router, body), 2);
-        CHECK_EQ (sendl (router, "end"), 3);
+        SEND_PARTS (router, "end");
     }
-    RECV_STR (d, "m0", 1);
-    RECV_STR (d, "end", 0);
-    RECV_STR (d, "m1", 1);
-    RECV_STR (d, "end", 0);
-    CHECK_NOTHING (d);
+    RECV_PARTS (d, "m0", "end");
+    RECV_PARTS (d, "m1", "end");
+    RECV_NONE (d);
 
     /*  With MANDATORY it is EAGAIN, and POLLOUT goes away while the only pipe is full.  */
     CHECK_OK (set_int (router, ZMQ_ROUTER_MANDATORY, 1));
     CHECK (events (router) & ZMQ_POLLOUT);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendl (router, "a"), 1);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendl (router, "b"), 1);
+    SEND_PARTS (router, "D", "a");
+    SEND_PARTS (router, "D", "b");
     CHECK_EQ (events (router) & ZMQ_POLLOUT, 0);
     CHECK_ERR (zmq_send (router, "D", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT), EAGAIN);
     /*  A blocking send waits, up to ZMQ_SNDTIMEO.  */
     CHECK_OK (set_int (router, ZMQ_SNDTIMEO, 50));
     CHECK_ERR (sendm (router, "D"), EAGAIN);
     /*  Room again once the peer reads.  */
-    RECV_STR (d, "a", 0);
-    RECV_STR (d, "b", 0);
+    RECV_PARTS (d, "a");
+    RECV_PARTS (d, "b");
     CHECK (events (router) & ZMQ_POLLOUT);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendl (router, "c"), 1);
-    RECV_STR (d, "c", 0);
+    SEND_PARTS (router, "D", "c");
+    RECV_PARTS (d, "c");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -361,34 +239,29 @@ TEST (router_ignores_duplicate_id)
     /*  A second peer with an id in use is ignored: nothing it sends is delivered, and the id
         keeps naming the first peer.  */
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER), *b = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER), *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "X", 1));
     CHECK_OK (zmq_setsockopt (b, ZMQ_ROUTING_ID, "X", 1));
     CHECK_OK (zmq_bind (router, "inproc://rd-dup"));
     CHECK_OK (zmq_connect (a, "inproc://rd-dup"));
-    CHECK_EQ (sendl (a, "a1"), 2);
-    RECV_STR (router, "X", 1);
-    RECV_STR (router, "a1", 0);
+    SEND_PARTS (a, "a1");
+    RECV_PARTS (router, "X", "a1");
     CHECK_OK (zmq_connect (b, "inproc://rd-dup"));
-    CHECK_EQ (sendl (b, "b1"), 2);
-    CHECK_EQ (sendl (b, "b2"), 2);
-    CHECK_EQ (sendl (a, "a2"), 2);
-    RECV_STR (router, "X", 1);
-    RECV_STR (router, "a2", 0);
-    CHECK_NOTHING (router);
-    CHECK_EQ (sendm (router, "X"), 1);
-    CHECK_EQ (sendl (router, "to X"), 4);
-    RECV_STR (a, "to X", 0);
-    CHECK_NOTHING (b);
+    SEND_PARTS (b, "b1");
+    SEND_PARTS (b, "b2");
+    SEND_PARTS (a, "a2");
+    RECV_PARTS (router, "X", "a2");
+    RECV_NONE (router);
+    SEND_PARTS (router, "X", "to X");
+    RECV_PARTS (a, "to X");
+    RECV_NONE (b);
     /*  Nor did b's messages make up an id for it.  */
     CHECK_OK (set_int (router, ZMQ_ROUTER_MANDATORY, 1));
     CHECK_ERR (sendm (router, "b1"), EHOSTUNREACH);
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -396,8 +269,8 @@ TEST (router_handover)
 {
     /*  With ROUTER_HANDOVER the new peer takes the id and the old one is disconnected.  */
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER), *b = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER), *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (set_int (router, ZMQ_ROUTER_HANDOVER, 1));
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "X", 1));
@@ -405,27 +278,21 @@ TEST (router_handover)
     CHECK_OK (set_int (a, ZMQ_SNDTIMEO, 100));
     CHECK_OK (zmq_bind (router, "inproc://rd-handover"));
     CHECK_OK (zmq_connect (a, "inproc://rd-handover"));
-    CHECK_EQ (sendl (a, "a1"), 2);
-    RECV_STR (router, "X", 1);
-    RECV_STR (router, "a1", 0);
-    CHECK_EQ (sendm (router, "X"), 1);
-    CHECK_EQ (sendl (router, "to a"), 4);
+    SEND_PARTS (a, "a1");
+    RECV_PARTS (router, "X", "a1");
+    SEND_PARTS (router, "X", "to a");
 
     CHECK_OK (zmq_connect (b, "inproc://rd-handover"));
-    CHECK_EQ (sendl (b, "b1"), 2);
-    RECV_STR (router, "X", 1);
-    RECV_STR (router, "b1", 0);
-    CHECK_EQ (sendm (router, "X"), 1);
-    CHECK_EQ (sendl (router, "to b"), 4);
-    RECV_STR (b, "to b", 0);
+    SEND_PARTS (b, "b1");
+    RECV_PARTS (router, "X", "b1");
+    SEND_PARTS (router, "X", "to b");
+    RECV_PARTS (b, "to b");
     /*  The old peer got what was sent before the handover, then lost its connection.  */
-    RECV_STR (a, "to a", 0);
-    CHECK_NOTHING (a);
+    RECV_PARTS (a, "to a");
+    RECV_NONE (a);
     CHECK_ERR (sendl (a, "a2"), EAGAIN);
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -435,9 +302,9 @@ TEST (router_handover)
 TEST (router_connect_routing_id)
 {
     void *ctx = zmq_ctx_new ();
-    void *server = mk (ctx, ZMQ_ROUTER);
-    void *client = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *server = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *client = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (server && client && d);
     CHECK_OK (zmq_setsockopt (server, ZMQ_ROUTING_ID, "SRV", 3));
     CHECK_OK (zmq_setsockopt (client, ZMQ_ROUTING_ID, "CLI", 3));
@@ -453,88 +320,70 @@ TEST (router_connect_routing_id)
 
     /*  The server is "alias" to the client, not "SRV"; the server sees "CLI".  */
     CHECK_ERR (sendm (client, "SRV"), EHOSTUNREACH);
-    CHECK_EQ (sendm (client, "alias"), 5);
-    CHECK_EQ (sendl (client, "hello"), 5);
-    RECV_STR (server, "CLI", 1);
-    RECV_STR (server, "hello", 0);
-    CHECK_EQ (sendm (server, "CLI"), 3);
-    CHECK_EQ (sendl (server, "back"), 4);
-    RECV_STR (client, "alias", 1);
-    RECV_STR (client, "back", 0);
+    SEND_PARTS (client, "alias", "hello");
+    RECV_PARTS (server, "CLI", "hello");
+    SEND_PARTS (server, "CLI", "back");
+    RECV_PARTS (client, "alias", "back");
 
     /*  The second connection learnt the peer's own id.  */
-    CHECK_EQ (sendl (d, "from d"), 6);
-    RECV_STR (client, "DLR", 1);
-    RECV_STR (client, "from d", 0);
-    CHECK_EQ (sendm (client, "DLR"), 3);
-    CHECK_EQ (sendl (client, "to d"), 4);
-    RECV_STR (d, "to d", 0);
+    SEND_PARTS (d, "from d");
+    RECV_PARTS (client, "DLR", "from d");
+    SEND_PARTS (client, "DLR", "to d");
+    RECV_PARTS (d, "to d");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (client));
-    CHECK_OK (zmq_close (server));
+    CLOSE_ALL (d, client, server);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_connect_routing_id_to_dealer_before_bind)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_setsockopt (router, ZMQ_CONNECT_ROUTING_ID, "peer", 4));
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "D", 1));
     CHECK_OK (zmq_connect (router, "inproc://rd-crid-3"));
     /*  Known by its alias at once, before the other side even exists.  */
-    CHECK_EQ (sendm (router, "peer"), 4);
-    CHECK_EQ (sendl (router, "early"), 5);
+    SEND_PARTS (router, "peer", "early");
     CHECK_OK (zmq_bind (d, "inproc://rd-crid-3"));
-    RECV_STR (d, "early", 0);
-    CHECK_EQ (sendl (d, "reply"), 5);
-    RECV_STR (router, "peer", 1);
-    RECV_STR (router, "reply", 0);
+    RECV_PARTS (d, "early");
+    SEND_PARTS (d, "reply");
+    RECV_PARTS (router, "peer", "reply");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (probe_router)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_bind (router, "inproc://rd-probe"));
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "P", 1));
     CHECK_OK (set_int (d, ZMQ_PROBE_ROUTER, 1));
     CHECK_OK (zmq_connect (d, "inproc://rd-probe"));
     /*  The probe: an empty message, announcing the peer before it sends anything.  */
-    RECV_STR (router, "P", 1);
-    RECV_STR (router, "", 0);
-    CHECK_EQ (sendl (d, "after"), 5);
-    RECV_STR (router, "P", 1);
-    RECV_STR (router, "after", 0);
-    CHECK_EQ (sendm (router, "P"), 1);
-    CHECK_EQ (sendl (router, "ok"), 2);
-    RECV_STR (d, "ok", 0);
-    CHECK_NOTHING (d);
+    RECV_PARTS (router, "P", "");
+    SEND_PARTS (d, "after");
+    RECV_PARTS (router, "P", "after");
+    SEND_PARTS (router, "P", "ok");
+    RECV_PARTS (d, "ok");
+    RECV_NONE (d);
 
     /*  Connect before bind: the probe waits with the connection.  */
-    void *d2 = mk (ctx, ZMQ_DEALER);
-    void *r2 = mk (ctx, ZMQ_ROUTER);
+    void *d2 = mk_nolinger (ctx, ZMQ_DEALER);
+    void *r2 = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (d2 && r2);
     CHECK_OK (zmq_setsockopt (d2, ZMQ_ROUTING_ID, "Q", 1));
     CHECK_OK (set_int (d2, ZMQ_PROBE_ROUTER, 1));
     CHECK_OK (zmq_connect (d2, "inproc://rd-probe-2"));
     CHECK_OK (zmq_bind (r2, "inproc://rd-probe-2"));
-    RECV_STR (r2, "Q", 1);
-    RECV_STR (r2, "", 0);
+    RECV_PARTS (r2, "Q", "");
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
-    CHECK_OK (zmq_close (d2));
-    CHECK_OK (zmq_close (r2));
+    CLOSE_ALL (d, router, d2, r2);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -542,7 +391,7 @@ TEST (probe_router_between_routers)
 {
     /*  Two probing ROUTERs learn each other's ids without a word from the application.  */
     void *ctx = zmq_ctx_new ();
-    void *b = mk (ctx, ZMQ_ROUTER), *c = mk (ctx, ZMQ_ROUTER);
+    void *b = mk_nolinger (ctx, ZMQ_ROUTER), *c = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (b && c);
     CHECK_OK (zmq_setsockopt (b, ZMQ_ROUTING_ID, "B", 1));
     CHECK_OK (zmq_setsockopt (c, ZMQ_ROUTING_ID, "C", 1));
@@ -550,15 +399,12 @@ TEST (probe_router_between_routers)
     CHECK_OK (set_int (c, ZMQ_PROBE_ROUTER, 1));
     CHECK_OK (zmq_bind (b, "inproc://rd-probe-rr"));
     CHECK_OK (zmq_connect (c, "inproc://rd-probe-rr"));
-    RECV_STR (b, "C", 1);
-    RECV_STR (b, "", 0);
-    RECV_STR (c, "B", 1);
-    RECV_STR (c, "", 0);
-    CHECK_NOTHING (b);
-    CHECK_NOTHING (c);
+    RECV_PARTS (b, "C", "");
+    RECV_PARTS (c, "B", "");
+    RECV_NONE (b);
+    RECV_NONE (c);
 
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (c));
+    CLOSE_ALL (b, c);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -566,26 +412,20 @@ TEST (router_to_router)
 {
     void *ctx = zmq_ctx_new ();
     /*  Bind then connect.  */
-    void *b = mk (ctx, ZMQ_ROUTER), *c = mk (ctx, ZMQ_ROUTER);
+    void *b = mk_nolinger (ctx, ZMQ_ROUTER), *c = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (b && c);
     CHECK_OK (zmq_setsockopt (b, ZMQ_ROUTING_ID, "binder", 6));
     CHECK_OK (zmq_setsockopt (c, ZMQ_ROUTING_ID, "connecter", 9));
     CHECK_OK (set_int (c, ZMQ_ROUTER_MANDATORY, 1));
     CHECK_OK (zmq_bind (b, "inproc://rd-rr"));
     CHECK_OK (zmq_connect (c, "inproc://rd-rr"));
-    CHECK_EQ (sendm (c, "binder"), 6);
-    CHECK_EQ (sendm (c, "one"), 3);
-    CHECK_EQ (sendl (c, "two"), 3);
-    RECV_STR (b, "connecter", 1);
-    RECV_STR (b, "one", 1);
-    RECV_STR (b, "two", 0);
-    CHECK_EQ (sendm (b, "connecter"), 9);
-    CHECK_EQ (sendl (b, "three"), 5);
-    RECV_STR (c, "binder", 1);
-    RECV_STR (c, "three", 0);
+    SEND_PARTS (c, "binder", "one", "two");
+    RECV_PARTS (b, "connecter", "one", "two");
+    SEND_PARTS (b, "connecter", "three");
+    RECV_PARTS (c, "binder", "three");
 
     /*  Connect then bind: the connecter learns the binder's id when the bind happens.  */
-    void *b2 = mk (ctx, ZMQ_ROUTER), *c2 = mk (ctx, ZMQ_ROUTER);
+    void *b2 = mk_nolinger (ctx, ZMQ_ROUTER), *c2 = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (b2 && c2);
     CHECK_OK (zmq_setsockopt (b2, ZMQ_ROUTING_ID, "B2", 2));
     CHECK_OK (zmq_setsockopt (c2, ZMQ_ROUTING_ID, "C2", 2));
@@ -595,13 +435,11 @@ TEST (router_to_router)
     CHECK_OK (zmq_bind (b2, "inproc://rd-rr-2"));
     /*  ZMQ_EVENTS makes the socket handle what happened meanwhile.  */
     CHECK (events (c2) & ZMQ_POLLOUT);
-    CHECK_EQ (sendm (c2, "B2"), 2);
-    CHECK_EQ (sendl (c2, "hi"), 2);
-    RECV_STR (b2, "C2", 1);
-    RECV_STR (b2, "hi", 0);
+    SEND_PARTS (c2, "B2", "hi");
+    RECV_PARTS (b2, "C2", "hi");
 
     /*  Without ids on either side both make one up.  */
-    void *b3 = mk (ctx, ZMQ_ROUTER), *c3 = mk (ctx, ZMQ_ROUTER);
+    void *b3 = mk_nolinger (ctx, ZMQ_ROUTER), *c3 = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (b3 && c3);
     CHECK_OK (set_int (b3, ZMQ_PROBE_ROUTER, 1));
     CHECK_OK (zmq_bind (b3, "inproc://rd-rr-3"));
@@ -611,22 +449,17 @@ TEST (router_to_router)
     unsigned char id[256];
     int n;
     RECV_ID (c3, id, n);
-    RECV_STR (c3, "", 0);
+    RECV_PARTS (c3, "");
     CHECK_EQ (n, 5);
     CHECK_EQ (id[0], 0);
     CHECK_EQ (zmq_send (c3, id, 5, ZMQ_SNDMORE), 5);
-    CHECK_EQ (sendl (c3, "anon"), 4);
+    SEND_PARTS (c3, "anon");
     RECV_ID (b3, id, n);
-    RECV_STR (b3, "anon", 0);
+    RECV_PARTS (b3, "anon");
     CHECK_EQ (n, 5);
     CHECK_EQ (id[0], 0);
 
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (c));
-    CHECK_OK (zmq_close (b2));
-    CHECK_OK (zmq_close (c2));
-    CHECK_OK (zmq_close (b3));
-    CHECK_OK (zmq_close (c3));
+    CLOSE_ALL (b, c, b2, c2, b3, c3);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -636,43 +469,29 @@ TEST (router_to_router)
 TEST (multipart_and_empty_frames)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "D", 1));
     CHECK_OK (zmq_connect (d, "inproc://rd-multi"));
     CHECK_OK (zmq_bind (router, "inproc://rd-multi"));
 
     /*  A DEALER has no envelope: frames go as they are, empty ones included.  */
-    CHECK_EQ (sendm (d, ""), 0);
-    CHECK_EQ (sendm (d, ""), 0);
-    CHECK_EQ (sendm (d, "x"), 1);
-    CHECK_EQ (sendl (d, ""), 0);
-    CHECK_EQ (sendl (d, ""), 0);
-    RECV_STR (router, "D", 1);
-    RECV_STR (router, "", 1);
-    RECV_STR (router, "", 1);
-    RECV_STR (router, "x", 1);
-    RECV_STR (router, "", 0);
-    RECV_STR (router, "D", 1);
-    RECV_STR (router, "", 0);
+    SEND_PARTS (d, "", "", "x", "");
+    SEND_PARTS (d, "");
+    RECV_PARTS (router, "D", "", "", "x", "");
+    RECV_PARTS (router, "D", "");
 
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendm (router, ""), 0);
-    CHECK_EQ (sendm (router, "a"), 1);
-    CHECK_EQ (sendl (router, ""), 0);
-    CHECK_EQ (sendm (router, "D"), 1);
-    CHECK_EQ (sendl (router, ""), 0);
-    RECV_STR (d, "", 1);
-    RECV_STR (d, "a", 1);
-    RECV_STR (d, "", 0);
-    RECV_STR (d, "", 0);
+    SEND_PARTS (router, "D", "", "a", "");
+    SEND_PARTS (router, "D", "");
+    RECV_PARTS (d, "", "a", "");
+    RECV_PARTS (d, "");
 
     /*  Large frames travel too.  */
     static char big[100000];
     memset (big, 'z', sizeof big);
     CHECK_EQ (zmq_send (d, big, sizeof big, 0), (int) sizeof big);
-    RECV_STR (router, "D", 1);
+    RECV_FRAME (router, "D", 1);
     zmq_msg_t m;
     zmq_msg_init (&m);
     CHECK_EQ (zmq_msg_recv (&m, router, 0), (int) sizeof big);
@@ -680,16 +499,15 @@ TEST (multipart_and_empty_frames)
     CHECK_EQ (zmq_msg_more (&m), 0);
     zmq_msg_close (&m);
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_multipart_atomic_between_peers)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *a = mk (ctx, ZMQ_DEALER), *b = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *a = mk_nolinger (ctx, ZMQ_DEALER), *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "A", 1));
     CHECK_OK (zmq_setsockopt (b, ZMQ_ROUTING_ID, "B", 1));
@@ -697,11 +515,11 @@ TEST (router_multipart_atomic_between_peers)
     CHECK_OK (zmq_connect (a, "inproc://rd-atomic"));
     CHECK_OK (zmq_connect (b, "inproc://rd-atomic"));
     /*  Interleaved sends; each message still arrives whole, behind its sender's id.  */
-    CHECK_EQ (sendm (a, "a1"), 2);
-    CHECK_EQ (sendm (b, "b1"), 2);
-    CHECK_EQ (sendm (a, "a2"), 2);
-    CHECK_EQ (sendl (b, "b2"), 2);
-    CHECK_EQ (sendl (a, "a3"), 2);
+    SEND_MORE (a, "a1");
+    SEND_MORE (b, "b1");
+    SEND_MORE (a, "a2");
+    SEND_PARTS (b, "b2");
+    SEND_PARTS (a, "a3");
     int seen_a = 0, seen_b = 0;
     for (int k = 0; k < 2; k++) {
         char id[8];
@@ -709,14 +527,11 @@ TEST (router_multipart_atomic_between_peers)
         CHECK_EQ (n, 1);
         CHECK_EQ (rcvmore (router), 1);
         if (id[0] == 'A') {
-            RECV_STR (router, "a1", 1);
-            RECV_STR (router, "a2", 1);
-            RECV_STR (router, "a3", 0);
+            RECV_PARTS (router, "a1", "a2", "a3");
             seen_a++;
         } else {
             CHECK_EQ (id[0], 'B');
-            RECV_STR (router, "b1", 1);
-            RECV_STR (router, "b2", 0);
+            RECV_PARTS (router, "b1", "b2");
             seen_b++;
         }
     }
@@ -725,32 +540,28 @@ TEST (router_multipart_atomic_between_peers)
 
     /*  ZMQ_EVENTS reads ahead without losing anything.  */
     CHECK_EQ (events (router) & ZMQ_POLLIN, 0);
-    CHECK_EQ (sendm (a, "p"), 1);
-    CHECK_EQ (sendl (a, "q"), 1);
+    SEND_PARTS (a, "p", "q");
     CHECK (events (router) & ZMQ_POLLIN);
     CHECK (events (router) & ZMQ_POLLIN);
-    RECV_STR (router, "A", 1);
+    RECV_FRAME (router, "A", 1);
     CHECK (events (router) & ZMQ_POLLIN);
-    RECV_STR (router, "p", 1);
-    RECV_STR (router, "q", 0);
+    RECV_PARTS (router, "p", "q");
     CHECK_EQ (events (router) & ZMQ_POLLIN, 0);
 
-    CHECK_OK (zmq_close (a));
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (a, b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (dealer_load_balances_and_fair_queues)
 {
     void *ctx = zmq_ctx_new ();
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     void *r[3];
     CHECK (d);
     for (int i = 0; i < 3; i++) {
         char ep[32];
         snprintf (ep, sizeof ep, "inproc://rd-lb-%d", i);
-        r[i] = mk (ctx, ZMQ_ROUTER);
+        r[i] = mk_nolinger (ctx, ZMQ_ROUTER);
         CHECK (r[i]);
         CHECK_OK (zmq_bind (r[i], ep));
         CHECK_OK (zmq_connect (d, ep));
@@ -760,7 +571,7 @@ TEST (dealer_load_balances_and_fair_queues)
     for (int k = 0; k < 6; k++) {
         char body[8];
         snprintf (body, sizeof body, "%d", k);
-        CHECK_EQ (sendm (d, "head"), 4);
+        SEND_MORE (d, "head");
         CHECK_EQ (sendl (d, body), 1);
     }
     for (int k = 0; k < 6; k++) {
@@ -769,19 +580,18 @@ TEST (dealer_load_balances_and_fair_queues)
         char id[256];
         int n;
         RECV_ID (r[k % 3], id, n);
-        RECV_STR (r[k % 3], "head", 1);
-        RECV_STR (r[k % 3], body, 0);
+        RECV_PARTS (r[k % 3], "head", body);
     }
     for (int i = 0; i < 3; i++)
-        CHECK_NOTHING (r[i]);
+        RECV_NONE (r[i]);
 
     /*  Replies from all three are all received (in turn when all are waiting).  */
     for (int i = 0; i < 3; i++) {
         char id[256];
         int n;
-        CHECK_EQ (sendl (d, "ping"), 4);
+        SEND_PARTS (d, "ping");
         RECV_ID (r[i], id, n);
-        RECV_STR (r[i], "ping", 0);
+        RECV_PARTS (r[i], "ping");
         CHECK_EQ (zmq_send (r[i], id, n, ZMQ_SNDMORE), n);
         char body[8];
         snprintf (body, sizeof body, "r%d", i);
@@ -797,7 +607,7 @@ TEST (dealer_load_balances_and_fair_queues)
         got[body[1] - '0']++;
     }
     CHECK (got[0] == 1 && got[1] == 1 && got[2] == 1);
-    CHECK_NOTHING (d);
+    RECV_NONE (d);
 
     CHECK_OK (zmq_close (d));
     for (int i = 0; i < 3; i++)
@@ -813,9 +623,9 @@ TEST (dealer_closing_mid_stream)
     /*  A peer that sends and closes (with linger) still has everything delivered; then its
         id is gone.  */
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
     void *a = zmq_socket (ctx, ZMQ_DEALER);
-    void *b = mk (ctx, ZMQ_DEALER);
+    void *b = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && a && b);
     CHECK_OK (set_int (router, ZMQ_ROUTER_MANDATORY, 1));
     CHECK_OK (zmq_setsockopt (a, ZMQ_ROUTING_ID, "A", 1));
@@ -823,22 +633,18 @@ TEST (dealer_closing_mid_stream)
     CHECK_OK (zmq_bind (router, "inproc://rd-close"));
     CHECK_OK (zmq_connect (a, "inproc://rd-close"));
     CHECK_OK (zmq_connect (b, "inproc://rd-close"));
-    CHECK_EQ (sendl (a, "one"), 3);
-    CHECK_EQ (sendm (a, "two"), 3);
-    CHECK_EQ (sendl (a, "three"), 5);
+    SEND_PARTS (a, "one");
+    SEND_PARTS (a, "two", "three");
     CHECK_OK (zmq_close (a));
-    RECV_STR (router, "A", 1);
-    RECV_STR (router, "one", 0);
-    RECV_STR (router, "A", 1);
-    RECV_STR (router, "two", 1);
-    RECV_STR (router, "three", 0);
+    RECV_PARTS (router, "A", "one");
+    RECV_PARTS (router, "A", "two", "three");
     /*  The closed peer's id becomes unroutable once the router has noticed.  */
     int timeout = 20;
     CHECK_OK (zmq_setsockopt (router, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
     long long deadline = now_ms () + 5000;
     int rc;
     while ((rc = sendm (router, "A")) == 1) {
-        CHECK_EQ (sendl (router, "lost"), 4);
+        SEND_PARTS (router, "lost");
         char buf[8];
         CHECK_ERR (zmq_recv (router, buf, sizeof buf, 0), EAGAIN);
         CHECK (now_ms () < deadline);
@@ -846,20 +652,18 @@ TEST (dealer_closing_mid_stream)
     CHECK_EQ (rc, -1);
     CHECK_EQ (zmq_errno (), EHOSTUNREACH);
     /*  The other peer is untouched.  */
-    CHECK_EQ (sendm (router, "B"), 1);
-    CHECK_EQ (sendl (router, "still here"), 10);
-    RECV_STR (b, "still here", 0);
+    SEND_PARTS (router, "B", "still here");
+    RECV_PARTS (b, "still here");
 
-    CHECK_OK (zmq_close (b));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (b, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (router_closing_dealer_load_balances_to_the_rest)
 {
     void *ctx = zmq_ctx_new ();
-    void *d = mk (ctx, ZMQ_DEALER);
-    void *r1 = mk (ctx, ZMQ_ROUTER), *r2 = mk (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
+    void *r1 = mk_nolinger (ctx, ZMQ_ROUTER), *r2 = mk_nolinger (ctx, ZMQ_ROUTER);
     CHECK (d && r1 && r2);
     CHECK_OK (zmq_bind (r1, "inproc://rd-gone-1"));
     CHECK_OK (zmq_bind (r2, "inproc://rd-gone-2"));
@@ -873,12 +677,12 @@ TEST (router_closing_dealer_load_balances_to_the_rest)
     int in_a_row = 0;
     while (in_a_row < 2) {
         CHECK (now_ms () < deadline);
-        CHECK_EQ (sendl (d, "probe"), 5);
+        SEND_PARTS (d, "probe");
         if (zmq_recv (r2, buf, sizeof buf, ZMQ_DONTWAIT) < 0) {
             in_a_row = 0;
             continue;
         }
-        RECV_STR (r2, "probe", 0);
+        RECV_PARTS (r2, "probe");
         in_a_row++;
     }
     for (int k = 0; k < 4; k++) {
@@ -887,43 +691,38 @@ TEST (router_closing_dealer_load_balances_to_the_rest)
         CHECK_EQ (sendl (d, body), 2);
         int n;
         RECV_ID (r2, buf, n);
-        RECV_STR (r2, body, 0);
+        RECV_PARTS (r2, body);
     }
 
-    CHECK_OK (zmq_close (d));
-    CHECK_OK (zmq_close (r2));
+    CLOSE_ALL (d, r2);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
 TEST (disconnect_then_reconnect_same_id)
 {
     void *ctx = zmq_ctx_new ();
-    void *router = mk (ctx, ZMQ_ROUTER);
-    void *d = mk (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    void *d = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (router && d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "again", 5));
     CHECK_OK (zmq_bind (router, "inproc://rd-reconn"));
     CHECK_OK (zmq_connect (d, "inproc://rd-reconn"));
-    CHECK_EQ (sendl (d, "1"), 1);
-    RECV_STR (router, "again", 1);
-    RECV_STR (router, "1", 0);
+    SEND_PARTS (d, "1");
+    RECV_PARTS (router, "again", "1");
     CHECK_OK (zmq_close (d));
 
     /*  A new socket with the same id: accepted once the old pipe is gone.  */
-    void *d2 = mk (ctx, ZMQ_DEALER);
+    void *d2 = mk_nolinger (ctx, ZMQ_DEALER);
     CHECK (d2);
     CHECK_OK (zmq_setsockopt (d2, ZMQ_ROUTING_ID, "again", 5));
     CHECK_OK (set_int (router, ZMQ_ROUTER_HANDOVER, 1));
     CHECK_OK (zmq_connect (d2, "inproc://rd-reconn"));
-    CHECK_EQ (sendl (d2, "2"), 1);
-    RECV_STR (router, "again", 1);
-    RECV_STR (router, "2", 0);
-    CHECK_EQ (sendm (router, "again"), 5);
-    CHECK_EQ (sendl (router, "to new"), 6);
-    RECV_STR (d2, "to new", 0);
+    SEND_PARTS (d2, "2");
+    RECV_PARTS (router, "again", "2");
+    SEND_PARTS (router, "again", "to new");
+    RECV_PARTS (d2, "to new");
 
-    CHECK_OK (zmq_close (d2));
-    CHECK_OK (zmq_close (router));
+    CLOSE_ALL (d2, router);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

@@ -7,49 +7,8 @@
     libzmq). No sleep decides an outcome; every blocking call is bounded.  */
 #include "testutil.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
-
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void msleep (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
 
 /*  A connected pair of sockets of the given types in a new context.  */
 struct duo
@@ -424,8 +383,7 @@ TEST (timeouts_and_dontwait)
     CHECK_EQ (set_int (pull, ZMQ_RCVTIMEO, 0), 0);
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, 0), EAGAIN);
     CHECK_OK (zmq_msg_close (&m));
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_close (push));
+    CLOSE_ALL (pull, push);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -453,16 +411,14 @@ TEST (wrong_direction_is_enotsup)
 /*  ------------------------------------------------------------------------------------------
     EINTR and ETERM in blocked calls  */
 
-static void on_signal (int sig)
-{
-    (void) sig;
-}
+/*  What a struct call does.  */
+enum { OP_RECV, OP_SEND, OP_MSG_RECV };
 
 struct call
 {
     void *ctx;
     void *socket;
-    int op; /* 0 recv, 1 send, 2 msg_recv */
+    int op; /* OP_RECV, OP_SEND or OP_MSG_RECV */
     atomic_int started;
     atomic_int done;
     int rc;
@@ -476,9 +432,9 @@ static void *do_call (void *arg)
     struct call *c = (struct call *) arg;
     char buf[16];
     atomic_store (&c->started, 1);
-    if (c->op == 0)
+    if (c->op == OP_RECV)
         c->rc = zmq_recv (c->socket, buf, sizeof buf, 0);
-    else if (c->op == 1)
+    else if (c->op == OP_SEND)
         c->rc = zmq_send (c->socket, "blocked", 7, 0);
     else {
         zmq_msg_t m;
@@ -493,47 +449,26 @@ static void *do_call (void *arg)
     return NULL;
 }
 
-/*  Runs the call in a thread and sends it SIGUSR1 (handler without SA_RESTART) until it has
-    returned. A signal that lands before the thread blocks is just handled; another follows,
-    so only the outcome (EINTR) is checked, never the timing.  */
-static int interrupt (struct call *c)
-{
-    struct sigaction sa, old;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset (&sa.sa_mask);
-    sa.sa_flags = 0;
-    if (sigaction (SIGUSR1, &sa, &old) != 0)
-        return -1;
-    pthread_t t;
-    if (pthread_create (&t, NULL, do_call, c) != 0)
-        return -1;
-    while (!atomic_load (&c->done)) {
-        pthread_kill (t, SIGUSR1);
-        msleep (2);
-    }
-    pthread_join (t, NULL);
-    return sigaction (SIGUSR1, &old, NULL);
-}
+/*  Runs op_ (OP_RECV, OP_SEND or OP_MSG_RECV) on socket_ in a thread, interrupted by SIGUSR1
+    until it returns: it must fail with EINTR.  */
+#define CHECK_INTERRUPTED(socket_, op_)                                        \
+    do {                                                                       \
+        struct call ci_c;                                                      \
+        memset (&ci_c, 0, sizeof ci_c);                                        \
+        ci_c.socket = (socket_);                                               \
+        ci_c.op = (op_);                                                       \
+        CHECK_EQ (interrupt_until_done (do_call, &ci_c, &ci_c.done, 2), 0);    \
+        CHECK_EQ (ci_c.rc, -1);                                                \
+        CHECK_EQ (ci_c.err, EINTR);                                            \
+    } while (0)
 
 TEST (signal_interrupts_blocked_recv_and_send)
 {
     struct duo d;
     CHECK_EQ (duo_open (&d, ZMQ_PUSH, ZMQ_PULL, "inproc://eintr"), 0);
     /*  The 10 s timeouts only keep a broken library from hanging.  */
-    struct call c;
-    memset (&c, 0, sizeof c);
-    c.socket = d.b;
-    c.op = 0;
-    CHECK_EQ (interrupt (&c), 0);
-    CHECK_EQ (c.rc, -1);
-    CHECK_EQ (c.err, EINTR);
-    memset (&c, 0, sizeof c);
-    c.socket = d.b;
-    c.op = 2;
-    CHECK_EQ (interrupt (&c), 0);
-    CHECK_EQ (c.rc, -1);
-    CHECK_EQ (c.err, EINTR);
+    CHECK_INTERRUPTED (d.b, OP_RECV);
+    CHECK_INTERRUPTED (d.b, OP_MSG_RECV);
 
     /*  A send blocked at the high-water mark.  */
     CHECK_EQ (set_int (d.a, ZMQ_SNDHWM, 1), 0);
@@ -546,12 +481,7 @@ TEST (signal_interrupts_blocked_recv_and_send)
     CHECK_EQ (zmq_send (push, "1", 1, ZMQ_DONTWAIT), 1);
     CHECK_EQ (zmq_send (push, "2", 1, ZMQ_DONTWAIT), 1);
     CHECK_ERR (zmq_send (push, "3", 1, ZMQ_DONTWAIT), EAGAIN);
-    memset (&c, 0, sizeof c);
-    c.socket = push;
-    c.op = 1;
-    CHECK_EQ (interrupt (&c), 0);
-    CHECK_EQ (c.rc, -1);
-    CHECK_EQ (c.err, EINTR);
+    CHECK_INTERRUPTED (push, OP_SEND);
     /*  Both sockets are still usable, and nothing was lost or added.  */
     char buf[16];
     CHECK_EQ (zmq_recv (pull, buf, sizeof buf, 0), 1);
@@ -559,8 +489,7 @@ TEST (signal_interrupts_blocked_recv_and_send)
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
     CHECK_EQ (zmq_send (d.a, "after", 5, 0), 5);
     CHECK_EQ (zmq_recv (d.b, buf, sizeof buf, 0), 5);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_EQ (duo_close (&d), 0);
 }
 
@@ -576,12 +505,11 @@ TEST (term_makes_blocked_recv_eterm)
     struct call c;
     memset (&c, 0, sizeof c);
     c.socket = pull;
-    c.op = 0;
+    c.op = OP_RECV;
     c.close_after = 1;
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, do_call, &c), 0);
-    while (!atomic_load (&c.started))
-        sched_yield ();
+    wait_flag (&c.started);
     /*  Blocked or about to be: either way the receive ends with ETERM, and term returns
         once the thread closed its socket.  */
     long long start = now_ms ();
@@ -612,12 +540,11 @@ TEST (term_makes_blocked_send_eterm)
     struct call c;
     memset (&c, 0, sizeof c);
     c.socket = push;
-    c.op = 1;
+    c.op = OP_SEND;
     c.close_after = 1;
     pthread_t t;
     CHECK_EQ (pthread_create (&t, NULL, do_call, &c), 0);
-    while (!atomic_load (&c.started))
-        sched_yield ();
+    wait_flag (&c.started);
     /*  The reader goes away with the messages unread; the sender stays blocked (no peer)
         until the context terminates.  */
     CHECK_OK (zmq_close (pull));
@@ -689,8 +616,7 @@ TEST (conflate_keeps_only_the_newest)
     CHECK_EQ (zmq_recv (pull, &v, sizeof v, 0), (int) sizeof v);
     CHECK_EQ (v, 2);
     CHECK_ERR (zmq_recv (pull, &v, sizeof v, ZMQ_DONTWAIT), EAGAIN);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
 
     /*  A conflating PUSH that connects conflates its connection too.  */
     push = mk (ctx, ZMQ_PUSH);
@@ -704,8 +630,7 @@ TEST (conflate_keeps_only_the_newest)
     CHECK_EQ (zmq_recv (pull, &v, sizeof v, 0), (int) sizeof v);
     CHECK_EQ (v, 9);
     CHECK_ERR (zmq_recv (pull, &v, sizeof v, ZMQ_DONTWAIT), EAGAIN);
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -727,8 +652,7 @@ TEST (conflate_on_the_binder_is_ignored_over_inproc)
         CHECK_EQ (zmq_recv (pull, &v, sizeof v, 0), (int) sizeof v);
         CHECK_EQ (v, i);
     }
-    CHECK_OK (zmq_close (push));
-    CHECK_OK (zmq_close (pull));
+    CLOSE_ALL (push, pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 

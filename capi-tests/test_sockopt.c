@@ -57,13 +57,8 @@ static void *sock (int type)
     return s;
 }
 
-static int set_int (void *s, int opt, int v)
-{
-    return zmq_setsockopt (s, opt, &v, sizeof v);
-}
-
 /*  Reads an int option with an exact buffer; -1 on error, -2 on a wrong length.  */
-static int get_int (void *s, int opt, int *v)
+static int get_int_exact (void *s, int opt, int *v)
 {
     size_t len = sizeof *v;
     int rc = zmq_getsockopt (s, opt, v, &len);
@@ -75,7 +70,7 @@ static int get_int (void *s, int opt, int *v)
 #define CHECK_INT_OPT(s, opt, want)                                            \
     do {                                                                       \
         int tv_ = -12345;                                                      \
-        int trc_ = get_int ((s), (opt), &tv_);                                 \
+        int trc_ = get_int_exact ((s), (opt), &tv_);                           \
         if (trc_ != 0)                                                         \
             TU_FAIL ("get %s: rc %d errno %d", #opt, trc_, errno);             \
         if (tv_ != (want))                                                     \
@@ -158,7 +153,7 @@ TEST (defaults_on_every_type)
         void *s = sock (t);
         for (size_t i = 0; i < N_INT_DEFAULTS; i++) {
             int v = -12345;
-            if (get_int (s, int_defaults[i].opt, &v) != 0
+            if (get_int_exact (s, int_defaults[i].opt, &v) != 0
                 || v != int_defaults[i].dflt) {
                 zmq_close (s);
                 TU_FAIL ("type %d: %s == %d (errno %d), expected %d", t,
@@ -224,7 +219,7 @@ TEST (int_round_trips)
         if (set_int (s, cases[i].opt, cases[i].value) != 0)
             TU_FAIL ("set %d = %d: errno %d", cases[i].opt, cases[i].value,
                      errno);
-        if (get_int (s, cases[i].opt, &v) != 0 || v != cases[i].value)
+        if (get_int_exact (s, cases[i].opt, &v) != 0 || v != cases[i].value)
             TU_FAIL ("get %d == %d, expected %d", cases[i].opt, v,
                      cases[i].value);
     }
@@ -672,8 +667,7 @@ TEST (events_and_rcvmore_accept_larger_buffers)
     CHECK_ERR (set_int (pair, ZMQ_TYPE, 1), EINVAL);
     CHECK_ERR (zmq_setsockopt (pair, ZMQ_LAST_ENDPOINT, "x", 1), EINVAL);
     CHECK_ERR (set_int (pair, ZMQ_MECHANISM, 0), EINVAL);
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (pair));
+    CLOSE_ALL (pub, pair);
 }
 
 TEST (null_and_closed_sockets)

@@ -13,42 +13,6 @@
 
 #include <unistd.h>
 
-static int set_int (void *s, int option, int value)
-{
-    return zmq_setsockopt (s, option, &value, sizeof value);
-}
-
-static int get_int (void *s, int option)
-{
-    int v = -12345;
-    size_t len = sizeof v;
-    if (zmq_getsockopt (s, option, &v, &len) != 0)
-        return -12345;
-    return v;
-}
-
-/*  A socket whose blocking calls give up after 10 s: a bug fails the test, it does not hang
-    it.  */
-static void *mk (void *ctx, int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (s && (set_int (s, ZMQ_RCVTIMEO, 10000) != 0 || set_int (s, ZMQ_SNDTIMEO, 10000) != 0)) {
-        zmq_close (s);
-        return NULL;
-    }
-    return s;
-}
-
-static int subscribe (void *s, const char *topic)
-{
-    return zmq_setsockopt (s, ZMQ_SUBSCRIBE, topic, strlen (topic));
-}
-
-static int unsubscribe (void *s, const char *topic)
-{
-    return zmq_setsockopt (s, ZMQ_UNSUBSCRIBE, topic, strlen (topic));
-}
-
 /*  Sends an (un)subscription message from an XSUB: flag byte, then the topic.  */
 static int send_sub (void *xsub, int on, const char *topic)
 {
@@ -59,22 +23,6 @@ static int send_sub (void *xsub, int on, const char *topic)
     return zmq_send (xsub, buf, n + 1, 0);
 }
 
-#define SEND_STR(s, str) CHECK_EQ (zmq_send ((s), (str), strlen (str), 0), (int) strlen (str))
-#define SEND_MORE(s, str)                                                      \
-    CHECK_EQ (zmq_send ((s), (str), strlen (str), ZMQ_SNDMORE), (int) strlen (str))
-
-/*  Receives one part and compares it with str.  */
-#define RECV_STR(s, str)                                                       \
-    do {                                                                       \
-        char rs_buf[256];                                                      \
-        int rs_n = zmq_recv ((s), rs_buf, sizeof rs_buf - 1, 0);               \
-        if (rs_n < 0)                                                          \
-            TU_FAIL ("receive on %s failed: %s (expected \"%s\")", #s,          \
-                     zmq_strerror (errno), (str));                             \
-        rs_buf[rs_n < 255 ? rs_n : 255] = 0;                                   \
-        CHECK_STR_EQ (rs_buf, (str));                                          \
-    } while (0)
-
 /*  Receives a subscription message: flag byte `on`, then `topic`; and no more parts.  */
 #define RECV_SUB(s, on, topic)                                                 \
     do {                                                                       \
@@ -82,21 +30,14 @@ static int send_sub (void *xsub, int on, const char *topic)
         size_t rb_want = strlen (topic) + 1;                                   \
         int rb_n = zmq_recv ((s), rb_buf, sizeof rb_buf, 0);                   \
         if (rb_n < 0)                                                          \
-            TU_FAIL ("receive on %s failed: %s (expected %d \"%s\")", #s,       \
+            TU_FAIL ("receive on %s failed: %s (expected %d \"%s\")", #s,      \
                      zmq_strerror (errno), (on), (topic));                     \
         if ((size_t) rb_n != rb_want || rb_buf[0] != (on)                      \
             || memcmp (rb_buf + 1, (topic), rb_want - 1) != 0)                 \
-            TU_FAIL ("%s: got %d bytes, first %d, \"%.*s\"; expected %d \"%s\"",  \
+            TU_FAIL ("%s: got %d bytes, first %d, \"%.*s\"; expected %d \"%s\"", \
                      #s, rb_n, rb_n > 0 ? rb_buf[0] : -1,                      \
                      rb_n > 1 ? rb_n - 1 : 0, rb_buf + 1, (on), (topic));      \
         CHECK_EQ (get_int ((s), ZMQ_RCVMORE), 0);                              \
-    } while (0)
-
-/*  Nothing more to receive right now.  */
-#define RECV_NONE(s)                                                           \
-    do {                                                                       \
-        char rn_buf[16];                                                       \
-        CHECK_ERR (zmq_recv ((s), rn_buf, sizeof rn_buf, ZMQ_DONTWAIT), EAGAIN); \
     } while (0)
 
 /*  ------------------------------------------------------------------------------------------
@@ -132,9 +73,7 @@ TEST (xpub_default_reports_new_and_last)
     RECV_STR (s2, "B1");
     RECV_STR (s1, "M1-x");
     CHECK_EQ (get_int (xpub, ZMQ_EVENTS), ZMQ_POLLOUT);
-    CHECK_OK (zmq_close (s1));
-    CHECK_OK (zmq_close (s2));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (s1, s2, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -163,9 +102,7 @@ TEST (xpub_verbose_reports_every_subscribe)
     CHECK_OK (unsubscribe (s2, "A"));
     RECV_SUB (xpub, 0, "A");
     RECV_NONE (xpub);
-    CHECK_OK (zmq_close (s1));
-    CHECK_OK (zmq_close (s2));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (s1, s2, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -205,9 +142,7 @@ TEST (xpub_verboser_reports_every_unsubscribe)
     CHECK_OK (subscribe (s3, "X"));
     CHECK_OK (subscribe (s3, "Z"));
     RECV_SUB (xpub, 1, "Z");
-    CHECK_OK (zmq_close (s2));
-    CHECK_OK (zmq_close (s3));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (s2, s3, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -311,10 +246,7 @@ TEST (xpub_welcome_msg)
     RECV_SUB (xpub, 1, "");
     SEND_STR (xpub, "first");
     RECV_STR (late, "first");
-    CHECK_OK (zmq_close (late));
-    CHECK_OK (zmq_close (other));
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (late, other, sub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -351,8 +283,7 @@ TEST (xpub_nodrop_eagain)
     RECV_STR (sub, "T2");
     RECV_STR (sub, "T3");
     RECV_STR (sub, "tail");
-    CHECK_OK (zmq_close (sub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (sub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -408,9 +339,7 @@ TEST (xsub_subscribes_by_message)
     CHECK_OK (zmq_connect (xsub, "inproc://xx-xsub-pub"));
     SEND_STR (xsub, "to both");
     RECV_STR (xpub, "to both");
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (xsub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (pub, xsub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -448,8 +377,7 @@ TEST (xsub_replays_subscriptions_and_sends_to_all)
     RECV_STR (xsub, "from 2");
     CHECK_OK (zmq_close (xsub));
     RECV_SUB (x1, 0, "");
-    CHECK_OK (zmq_close (x1));
-    CHECK_OK (zmq_close (x2));
+    CLOSE_ALL (x1, x2);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -504,9 +432,7 @@ TEST (xsub_xpub_forwarder)
     CHECK_EQ (n, 2);
     CHECK_MEM_EQ (buf, "\x00T", 2);
     CHECK_EQ (zmq_send (xsub, buf, n, 0), n);
-    CHECK_OK (zmq_close (pub));
-    CHECK_OK (zmq_close (xsub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (pub, xsub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
@@ -541,8 +467,7 @@ TEST (topics_count)
     size_t len = sizeof big;
     CHECK_OK (zmq_getsockopt (xpub, ZMQ_TOPICS_COUNT, &big, &len));
     CHECK_EQ (len, sizeof (int));
-    CHECK_OK (zmq_close (xsub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (xsub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 #endif
 }
@@ -576,8 +501,7 @@ TEST (only_first_subscribe)
     CHECK_EQ (get_int (xpub, ZMQ_TOPICS_COUNT), 1);
     CHECK_EQ (get_int (xsub, ZMQ_TOPICS_COUNT), 1);
 #endif
-    CHECK_OK (zmq_close (xsub));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (xsub, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 #endif
 }
@@ -608,9 +532,7 @@ TEST (xpub_manual_last_value)
     RECV_STR (s1, "T-all");
     RECV_STR (s2, "T-all");
     RECV_NONE (s1);
-    CHECK_OK (zmq_close (s1));
-    CHECK_OK (zmq_close (s2));
-    CHECK_OK (zmq_close (xpub));
+    CLOSE_ALL (s1, s2, xpub);
     CHECK_OK (zmq_ctx_term (ctx));
 #endif
 }

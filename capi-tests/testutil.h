@@ -8,6 +8,8 @@
     Environment: ZMQ_TEST_EXPECT_OURS=1 makes test_summary() also fail unless the library that
     served the calls is this project's (version 4.3.5 and a mapping whose path contains the
     value of ZMQ_TEST_OUR_LIB), so a binary linked to the system libzmq proves it ran on ours.
+
+    sockutil.h, included at the end, adds the helpers the tests share.
 */
 #ifndef ZMQ_TESTUTIL_H
 #define ZMQ_TESTUTIL_H
@@ -43,7 +45,7 @@ static const char *tu_case;
 
 #define TU_FAIL(...)                                                           \
     do {                                                                       \
-        fprintf (stderr, "%s:%d: %s: ", __FILE__, __LINE__, tu_case);         \
+        fprintf (stderr, "%s:%d: %s: ", __FILE__, __LINE__, tu_case);          \
         fprintf (stderr, __VA_ARGS__);                                         \
         fprintf (stderr, "\n");                                                \
         tu_case_failed = 1;                                                    \
@@ -169,5 +171,8 @@ static int test_summary (void)
     printf ("%d passed, %d failed\n", tu_passed, tu_failed);
     return tu_failed == 0 ? 0 : 1;
 }
+
+/*  The helpers shared by the tests (sockets, options, messages, time, signals).  */
+#include "sockutil.h"
 
 #endif
