@@ -15,7 +15,7 @@ else
 PC_DEFINES =
 endif
 
-.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo examples examples-test clean
+.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo examples examples-test interop-test clean
 
 all: lib pkgconfig/libzmq.pc
 
@@ -74,24 +74,40 @@ system-test: lib
 valgrind-test: lib
 	capi-tests/run.sh --valgrind $(LIBDIR)
 
+# A peer on the real libzmq (system libzmq.so.5) against a peer on ours, over tcp and ipc.
+interop-test: lib
+	capi-tests/interop/run.sh $(LIBDIR)
+
 # The guide-style C programs in examples/, built against include/zmq.h and $(LIBDIR).
 CC              ?= cc
 EXAMPLE_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Werror -pthread
 EXAMPLE_SRCS     = $(filter-out examples/helpers.h,$(wildcard examples/*.c))
 EXAMPLE_BINS     = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+# The tcp examples: several processes each, started together by scripts/run-examples.sh.
+TCP_EXAMPLE_SRCS = $(wildcard examples/tcp/*.c)
+TCP_EXAMPLE_BINS = $(patsubst examples/tcp/%.c,$(BUILD)/examples/tcp/%,$(TCP_EXAMPLE_SRCS))
 
 examples: lib
-	@$(MAKE) --no-print-directory $(EXAMPLE_BINS)
+	@$(MAKE) --no-print-directory $(EXAMPLE_BINS) $(TCP_EXAMPLE_BINS)
 
 $(BUILD)/examples/%: examples/%.c examples/helpers.h include/zmq.h
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(EXAMPLE_CFLAGS) -Iinclude -o $@ $< -L$(LIBDIR) -lzmq -Wl,-rpath,$(abspath $(LIBDIR))
 
-# Runs two of them, showing what they do.
+$(BUILD)/examples/tcp/%: examples/tcp/%.c examples/tcp/net.h examples/helpers.h include/zmq.h
+	@mkdir -p $(BUILD)/examples/tcp
+	$(CC) $(EXAMPLE_CFLAGS) -Iinclude -o $@ $< -L$(LIBDIR) -lzmq -Wl,-rpath,$(abspath $(LIBDIR))
+
+# Runs some of them, showing what they do: the tcp ones are separate processes on
+# tcp://127.0.0.1 (each output line tagged with its process).
 demo: examples
-	@echo "==== mtserver: clients -> ROUTER -> zmq_proxy -> DEALER -> worker threads"
+	@echo "==== hello (tcp): hwserver (REP) answers 10 Hellos from two hwclient processes (REQ)"
+	@scripts/run-examples.sh --demo $(BUILD)/examples hello
+	@echo "==== weather (tcp): wuserver (PUB) -> two wuclient processes (SUB), each filtering one zip code"
+	@scripts/run-examples.sh --demo $(BUILD)/examples weather
+	@echo "==== mtserver (inproc): clients -> ROUTER -> zmq_proxy -> DEALER -> worker threads"
 	@$(BUILD)/examples/mtserver
-	@echo "==== mtrelay: PAIR signals across threads, step 1 -> step 2 -> step 3"
+	@echo "==== mtrelay (inproc): PAIR signals across threads, step 1 -> step 2 -> step 3"
 	@$(BUILD)/examples/mtrelay
 
 # Every example, plainly and under valgrind; ends with "examples: N passed, N failed".

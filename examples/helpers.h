@@ -5,8 +5,9 @@
     - recv_str / send_str / send_str_more: one frame as a C string.
     - pause_ms, random_between: simulated work and made-up data.
 
-    Everything runs over inproc, so each example is one process with several threads; the
-    context is the only thing they share.  */
+    The examples here run over inproc, so each is one process with several threads; the
+    context is the only thing they share. The tcp examples (tcp/, several processes each)
+    add tcp/net.h.  */
 #ifndef EXAMPLE_HELPERS_H
 #define EXAMPLE_HELPERS_H
 

@@ -34,6 +34,9 @@ use crate::zmtp::greeting::{self, Greeting, Version, GREETING_LEN, SIGNATURE_LEN
 use crate::zmtp::mechanism::{local_properties, Mechanism, Status};
 use crate::zmtp::null::Null;
 
+/// The handshake timer of connection number n is `TIMER_HANDSHAKE | n << 8`, so a timer
+/// left from an earlier connection (the session reconnected meanwhile) does not cut the
+/// handshake of the current one short.
 const TIMER_HANDSHAKE: u64 = 1;
 const TIMER_RECONNECT: u64 = 2;
 const TIMER_LINGER: u64 = 3;
@@ -177,6 +180,16 @@ pub struct Session {
     /// The delimiter was read: everything the socket sent is in the output buffer.
     drained: bool,
     reconnect_ivl: i32,
+    /// Connections made so far (numbers the handshake timers).
+    conn_gen: u64,
+    /// SUB/XSUB: the subscriptions that went out and are in force (topic → count). Each new
+    /// connection gets them again after its handshake, once per topic, as libzmq's SUB
+    /// resends its subscriptions when it reconnects (a restarted publisher knows nothing).
+    subscriptions: BTreeMap<Vec<u8>, usize>,
+    /// A connection broke in the middle of sending a multipart message: the rest of that
+    /// message is dropped from the pipe, so the next peer never sees a message's tail as a
+    /// message of its own.
+    skip_out_rest: bool,
     done: bool,
 }
 
@@ -192,6 +205,9 @@ impl Session {
             draining: false,
             drained: false,
             reconnect_ivl: ivl,
+            conn_gen: 0,
+            subscriptions: BTreeMap::new(),
+            skip_out_rest: false,
             done: false,
         }
     }
@@ -206,6 +222,9 @@ impl Session {
             conn: None,
             draining: false,
             drained: false,
+            conn_gen: 0,
+            subscriptions: BTreeMap::new(),
+            skip_out_rest: false,
             done: false,
         };
         s.conn = Some(s.new_conn(stream, Phase::Signature));
@@ -268,13 +287,14 @@ impl Session {
                         Interest::READABLE | Interest::WRITABLE,
                     )
                     .is_ok();
+                self.conn_gen += 1;
                 let mut conn = self.new_conn(stream, Phase::Connecting);
                 conn.writable_interest = true;
                 self.conn = Some(conn);
                 if self.cfg.handshake_ivl > 0 {
                     ctl.add_timer(
                         Duration::from_millis(self.cfg.handshake_ivl as u64),
-                        TIMER_HANDSHAKE,
+                        TIMER_HANDSHAKE | self.conn_gen << 8,
                     );
                 }
                 if !ok {
@@ -302,6 +322,9 @@ impl Session {
     fn disconnected(&mut self, ctl: &mut Ctl) {
         if let Some(mut c) = self.conn.take() {
             let _ = ctl.registry().deregister(&mut c.stream);
+            if !c.out_first {
+                self.skip_out_rest = true;
+            }
         }
         if self.target.is_some() && !self.done {
             self.schedule_reconnect(ctl);
@@ -350,6 +373,9 @@ impl Session {
         self.reconnect_ivl = self.cfg.reconnect_ivl;
         if let Some(c) = self.conn.as_mut() {
             c.phase = Phase::Traffic;
+            for topic in self.subscriptions.keys() {
+                encode_subscription(c, true, topic);
+            }
         }
     }
 
@@ -400,11 +426,11 @@ impl Session {
         let c = self.conn.as_mut().expect("connected");
         loop {
             match c.phase {
+                // A first octet other than FF already shows a ZMTP 1.0 peer (it may send
+                // no more than a short identity frame): close now rather than at the
+                // handshake timeout. ZMTP 1.0 peers are not supported yet.
+                Phase::Signature if greeting::is_v1_signature(&c.greet_in) => return false,
                 Phase::Signature if c.greet_in.len() >= SIGNATURE_LEN => {
-                    if greeting::is_v1_signature(&c.greet_in) {
-                        // ZMTP 1.0 peers are not supported yet.
-                        return false;
-                    }
                     c.out.push(greeting::V3_MAJOR);
                     c.phase = Phase::Major;
                 }
@@ -506,7 +532,19 @@ impl Session {
                 true
             }
             (Some(Phase::Handshake), Frame::Data(_)) => false,
-            (Some(Phase::Traffic), Frame::Command(body)) => self.on_command(body.as_slice()),
+            (Some(Phase::Traffic), Frame::Command(body)) => {
+                match self.on_command(body.as_slice()) {
+                    Some(ok) => ok,
+                    None => {
+                        // The pipe is full: the command waits, first in line, and reading
+                        // pauses until the socket makes room (ActivateWrite).
+                        let c = self.conn.as_mut().expect("connected");
+                        c.held.push_front(Frame::Command(body));
+                        c.read_paused = true;
+                        true
+                    }
+                }
+            }
             (Some(Phase::Traffic), Frame::Data(msg)) => {
                 let c = self.conn.as_mut().expect("connected");
                 let Ok(msg) = c.mech.decode(msg) else {
@@ -537,9 +575,11 @@ impl Session {
         }
     }
 
-    fn on_command(&mut self, body: &[u8]) -> bool {
+    /// Handles a command of the traffic phase: Some(false) ends the connection, None means
+    /// the pipe is full and the command must wait.
+    fn on_command(&mut self, body: &[u8]) -> Option<bool> {
         let Ok(cmd) = command::parse_traffic(body) else {
-            return false;
+            return Some(false);
         };
         let sub = |first: u8, topic: &[u8]| {
             let mut v = Vec::with_capacity(topic.len() + 1);
@@ -549,22 +589,44 @@ impl Session {
         };
         let c = self.conn.as_mut().expect("connected");
         match cmd {
+            // Only publishers take subscriptions; to any other socket they would read as a
+            // message nobody sent, so they are ignored.
+            Traffic::Subscribe(_) | Traffic::Cancel(_)
+                if !matches!(self.cfg.kind, SocketType::Pub | SocketType::XPub) =>
+            {
+                Some(true)
+            }
             Traffic::Subscribe(t) | Traffic::Cancel(t) => {
                 let first = matches!(cmd, Traffic::Subscribe(_)) as u8;
-                if let (Some(m), Some(p)) = (sub(first, t), self.pipe.as_mut()) {
-                    if p.check_write() {
+                if let Some(p) = self.pipe.as_mut() {
+                    if !p.check_write() {
+                        // Subscriptions are not lost to a full pipe: they wait, like data.
+                        // Only inside a peer's unfinished multipart message (which no
+                        // well-behaved peer interleaves with commands) is one dropped.
+                        return if c.partial.is_empty() {
+                            None
+                        } else {
+                            Some(true)
+                        };
+                    }
+                    if let Some(m) = sub(first, t) {
                         p.write(m);
                     }
                 }
-                true
+                Some(true)
             }
             Traffic::Ping { context, .. } => {
-                let pong = command::pong(context);
-                frame::encode(&mut c.out, Framing::V3, &pong, false, true);
-                true
+                // A peer that pings without reading our PONGs must not grow the output
+                // without bound: with the output this full, the PONG is left out (the peer
+                // is not reading; the data it waits for is liveness enough).
+                if c.out.len() - c.out_pos < OUT_HIGH {
+                    let pong = command::pong(context);
+                    frame::encode(&mut c.out, Framing::V3, &pong, false, true);
+                }
+                Some(true)
             }
-            Traffic::Error(_) => false,
-            _ => true,
+            Traffic::Error(_) => Some(false),
+            _ => Some(true),
         }
     }
 
@@ -578,6 +640,10 @@ impl Session {
         }
         while c.out.len() - c.out_pos < OUT_HIGH {
             match p.read() {
+                PipeRead::Msg(m) if self.skip_out_rest => {
+                    // The rest of a message whose start went to a connection now gone.
+                    self.skip_out_rest = m.more();
+                }
                 PipeRead::Msg(m) => {
                     if m.flags() & Msg::IS_ROUTING_ID != 0 {
                         continue;
@@ -585,19 +651,31 @@ impl Session {
                     let more = m.more();
                     let first = std::mem::replace(&mut c.out_first, !more);
                     let body = m.as_slice();
-                    // SUB/XSUB subscriptions go to 3.1 peers as commands, to 3.0 as data.
+                    // SUB subscriptions go to 3.1 peers as commands, to 3.0 as data; those
+                    // of SUB and XSUB in force are remembered for the next connection (and
+                    // resent then as SUB's are, as libzmq resends them).
                     let is_sub = first
                         && !more
                         && matches!(self.cfg.kind, SocketType::Sub | SocketType::XSub)
-                        && c.peer_31
                         && matches!(body.first(), Some(0) | Some(1));
                     if is_sub {
-                        let cmd = if body[0] == 1 {
-                            command::subscribe(&body[1..])
+                        let (subscribe, topic) = (body[0] == 1, &body[1..]);
+                        if subscribe {
+                            *self.subscriptions.entry(topic.to_vec()).or_default() += 1;
+                        } else if let Some(n) = self.subscriptions.get_mut(topic) {
+                            *n -= 1;
+                            if *n == 0 {
+                                self.subscriptions.remove(topic);
+                            }
+                        }
+                        if self.cfg.kind == SocketType::Sub {
+                            encode_subscription(c, subscribe, topic);
                         } else {
-                            command::cancel(&body[1..])
-                        };
-                        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+                            // XSUB sends what its user wrote, a message, to any peer (as
+                            // libzmq; the peer reads both forms).
+                            let Ok(m) = c.mech.encode(m) else { break };
+                            frame::encode(&mut c.out, Framing::V3, m.as_slice(), false, false);
+                        }
                     } else {
                         let Ok(m) = c.mech.encode(m) else { break };
                         frame::encode(&mut c.out, Framing::V3, m.as_slice(), more, false);
@@ -675,6 +753,28 @@ impl Session {
     }
 }
 
+/// Appends a subscription (or cancel) for `topic`: a command to a 3.1 peer, a message
+/// (`01`/`00` + topic) to a 3.0 peer.
+fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
+    if c.peer_31 {
+        let cmd = if subscribe {
+            command::subscribe(topic)
+        } else {
+            command::cancel(topic)
+        };
+        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+    } else {
+        let mut body = Vec::with_capacity(topic.len() + 1);
+        body.push(subscribe as u8);
+        body.extend_from_slice(topic);
+        // A message like any other: the mechanism wraps it (CURVE encrypts).
+        let msg = Msg::from_slice(&body).ok().map(|m| c.mech.encode(m));
+        if let Some(Ok(m)) = msg {
+            frame::encode(&mut c.out, Framing::V3, m.as_slice(), false, false);
+        }
+    }
+}
+
 fn connect_from(src: SocketAddr, dst: SocketAddr) -> std::io::Result<mio::net::TcpStream> {
     let domain = if dst.is_ipv6() {
         libc::AF_INET6
@@ -738,7 +838,7 @@ impl IoObject for Session {
                 if self.cfg.handshake_ivl > 0 {
                     ctl.add_timer(
                         Duration::from_millis(self.cfg.handshake_ivl as u64),
-                        TIMER_HANDSHAKE,
+                        TIMER_HANDSHAKE | self.conn_gen << 8,
                     );
                 }
                 // Accepted: our signature goes out first.
@@ -866,7 +966,7 @@ impl IoObject for Session {
         match id {
             TIMER_RECONNECT if self.conn.is_none() && !self.done => self.try_connect(ctl),
             TIMER_LINGER if self.draining => self.finish(ctl),
-            TIMER_HANDSHAKE => {
+            id if id & 0xff == TIMER_HANDSHAKE && id >> 8 == self.conn_gen => {
                 let stalled = self
                     .conn
                     .as_ref()

@@ -90,6 +90,29 @@ fn finish_growing(v: Vec<u8>) -> Result<Msg, ProtocolError> {
     })
 }
 
+/// The largest body a frame may announce: what this machine's memory could ever hold (and
+/// never more than an allocation may be). A bigger size can only be an attack or garbage; it
+/// is refused at the header, as libzmq's failed allocation refuses it, instead of being
+/// accepted and filled until memory runs out.
+fn body_limit() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        // SAFETY: sysconf only reads system configuration.
+        let (pages, page) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        let phys = if pages > 0 && page > 0 {
+            (pages as u64).saturating_mul(page as u64)
+        } else {
+            u64::MAX
+        };
+        phys.min(isize::MAX as u64)
+    })
+}
+
 impl Decoder {
     pub fn new(framing: Framing, max_size: i64) -> Decoder {
         Decoder {
@@ -170,7 +193,7 @@ impl Decoder {
         if flags & COMMAND == 0 && self.max_size >= 0 && size > self.max_size as u64 {
             return Err(ProtocolError::TooLarge);
         }
-        if size > isize::MAX as u64 {
+        if size > body_limit() {
             return Err(ProtocolError::TooLarge);
         }
         let body = if size <= EAGER_ALLOC {
@@ -463,6 +486,18 @@ mod tests {
             Decoder::new(Framing::V3, -1).decode(&huge, &mut |_| true),
             Err(ProtocolError::TooLarge)
         );
+        // 2^63 - 1 and 2^62: no machine holds that; refused at the header, data or command.
+        for (flags, top) in [(0x02u8, 0x7fu8), (0x02, 0x40), (0x06, 0x7f)] {
+            let mut h = [flags, top, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+            if top == 0x40 {
+                h[2..].fill(0);
+            }
+            assert_eq!(
+                Decoder::new(Framing::V3, -1).decode(&h, &mut |_| true),
+                Err(ProtocolError::TooLarge),
+                "{h:02x?}"
+            );
+        }
         // Over ZMQ_MAXMSGSIZE.
         assert_eq!(
             Decoder::new(Framing::V3, 4).decode(&[0x00, 5], &mut |_| true),
