@@ -8,6 +8,7 @@ pub mod capi;
 pub mod ctx;
 pub mod error;
 pub mod io;
+pub mod monitor;
 pub mod msg;
 pub mod options;
 pub mod pipe;

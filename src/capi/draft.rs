@@ -1,5 +1,6 @@
-//! Draft API entry points that are exported (so programs built against a draft header load)
-//! but not implemented yet: they fail with ENOTSUP, as the README's status table says.
+//! Draft API entry points that are exported (so programs built against a draft header load).
+//! Most are not implemented yet and fail with ENOTSUP, as the README's status table says;
+//! zmq_socket_monitor_versioned works (see crate::monitor).
 
 use std::os::raw::{c_char, c_int, c_long, c_short, c_void};
 
@@ -152,8 +153,8 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
     event_version_: c_int,
     type_: c_int,
 ) -> c_int {
-    let _ = (s_, addr_, events_, event_version_, type_);
-    notsup()
+    // SAFETY: same contract as zmq_socket_monitor.
+    unsafe { super::socket::socket_monitor(s_, addr_, events_, event_version_, type_) }
 }
 #[cfg(feature = "draft")]
 #[no_mangle]

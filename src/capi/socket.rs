@@ -288,11 +288,26 @@ pub unsafe extern "C" fn zmq_socket_monitor(
     addr_: *const c_char,
     events_: c_int,
 ) -> c_int {
-    let _ = (addr_, events_);
-    // SAFETY: handle contract of sock_mut.
+    // The int mask widens as libzmq's does (a negative one sign-extends, and v1 refuses it).
+    // SAFETY: same contract as socket_monitor.
+    unsafe { socket_monitor(s_, addr_, events_ as i64 as u64, 1, ZMQ_PAIR) }
+}
+
+/// zmq_socket_monitor and zmq_socket_monitor_versioned: NULL `addr_` stops monitoring.
+pub(crate) unsafe fn socket_monitor(
+    s_: *mut c_void,
+    addr_: *const c_char,
+    events: u64,
+    version: c_int,
+    kind: c_int,
+) -> c_int {
+    // SAFETY: handle contract of sock_mut; addr_ is NULL or a C string (endpoint).
     ret(unsafe { sock_mut(s_) }.and_then(|s| {
-        s.process_commands()?;
-        // Monitoring needs inproc and the transports: not built yet.
-        Err(Error::NOTSUP)
+        let addr = if addr_.is_null() {
+            None
+        } else {
+            Some(unsafe { endpoint(addr_) }?)
+        };
+        crate::monitor::Monitor::start(s, addr, events, version, kind).map(|_| 0)
     }))
 }

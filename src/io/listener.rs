@@ -5,10 +5,14 @@ use std::sync::Arc;
 use mio::net::{TcpListener, UnixListener};
 use mio::Interest;
 
+use super::raw::RawSession;
 use super::reactor::{Ctl, IoObject};
 use super::session::{Session, SessionConfig};
 use super::stream::Stream;
+use crate::monitor::{self, Endpoints};
 use crate::pipe::mailbox::Command;
+use crate::socket::SocketType;
+use crate::transport::sockopts;
 
 pub enum Listening {
     Tcp(TcpListener),
@@ -73,11 +77,21 @@ impl IoObject for Listener {
                 Listening::Ipc(l, _) => l.accept().map(|(s, _)| Stream::Ipc(s)),
             };
             match accepted {
+                Ok(s) if !sockopts::accepted(&s, &self.cfg.sockopts) => continue,
+                // STREAM sockets speak raw bytes: a raw session, no ZMTP (see io/raw.rs).
+                Ok(stream) if self.cfg.kind == SocketType::Stream => {
+                    ctl.spawn(Box::new(RawSession::accepted(self.cfg.clone(), stream)))
+                }
                 Ok(stream) => ctl.spawn(Box::new(Session::accepted(self.cfg.clone(), stream))),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                // EMFILE and friends: try again on the next readiness.
-                Err(_) => return,
+                // EMFILE and friends: reported, then tried again on the next readiness.
+                Err(e) => {
+                    let errno = e.raw_os_error().unwrap_or(0) as u64;
+                    let ep = Endpoints::bound(&self.cfg.endpoint);
+                    self.cfg.monitor.event(monitor::ACCEPT_FAILED, errno, &ep);
+                    return;
+                }
             }
         }
     }

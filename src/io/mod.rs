@@ -2,6 +2,7 @@
 //! listeners. Sockets talk to it through its mailbox, whose eventfd the reactor polls.
 
 pub mod listener;
+pub mod raw;
 pub mod reactor;
 pub mod session;
 pub mod stream;

@@ -16,23 +16,24 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::Interest;
 
 use super::reactor::{Ctl, IoObject};
 use super::stream::Stream;
+use crate::monitor::{self, Endpoints, Monitor};
 use crate::msg::Msg;
 use crate::pipe::duplex::{pipe_pair, Pipe, Read as PipeRead};
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::socket::SocketType;
 use crate::transport::address::{self, Ipc, TcpConnect};
-use crate::transport::listen::sockaddr;
 use crate::zmtp::command::{self, Traffic};
 use crate::zmtp::frame::{self, Decoder, Frame, Framing};
 use crate::zmtp::greeting::{self, Greeting, Version, GREETING_LEN, SIGNATURE_LEN};
 use crate::zmtp::mechanism::{local_properties, Mechanism, Status};
 use crate::zmtp::null::Null;
+use crate::zmtp::ProtocolError;
 
 /// The handshake timer of connection number n is `TIMER_HANDSHAKE | n << 8`, so a timer
 /// left from an earlier connection (the session reconnected meanwhile) does not cut the
@@ -40,6 +41,13 @@ use crate::zmtp::null::Null;
 const TIMER_HANDSHAKE: u64 = 1;
 const TIMER_RECONNECT: u64 = 2;
 const TIMER_LINGER: u64 = 3;
+/// Heartbeat timers of connection number n (`| n << 8`): time to send a PING, our
+/// ZMQ_HEARTBEAT_TIMEOUT after a PING, the peer's PING TTL.
+const TIMER_HB_IVL: u64 = 0x10;
+const TIMER_HB_TIMEOUT: u64 = 0x11;
+const TIMER_HB_TTL: u64 = 0x12;
+/// ZMQ_CONNECT_TIMEOUT of connection number n: `TIMER_CONNECT | n << 8`.
+const TIMER_CONNECT: u64 = 0x40;
 /// Read this much at a time (the decoder takes every frame in it).
 const READ_CHUNK: usize = 64 * 1024;
 /// Stop encoding into the output buffer past this; write, then continue.
@@ -60,6 +68,14 @@ pub struct SessionConfig {
     pub handshake_ivl: i32,
     pub linger: i32,
     pub ipv6: bool,
+    /// ZMQ_HEARTBEAT_IVL (ms, 0 = off), ZMQ_HEARTBEAT_TTL (deciseconds, sent in PINGs) and
+    /// the effective ZMQ_HEARTBEAT_TIMEOUT (ms; -1 already replaced by the interval).
+    pub heartbeat_ivl: i32,
+    pub heartbeat_ttl: u16,
+    pub heartbeat_timeout: i32,
+    /// The socket's monitor (events are reported from here, on the I/O thread).
+    pub monitor: Arc<Monitor>,
+    pub sockopts: crate::transport::sockopts::SockOpts,
     pub endpoint: String,
     /// Sessions still delivering after their socket closed; zmq_ctx_term waits for zero.
     pub draining: Arc<Draining>,
@@ -168,6 +184,16 @@ struct Conn {
     /// The next part taken from the pipe starts a message.
     out_first: bool,
     writable_interest: bool,
+    /// The addresses monitor events report for this connection.
+    eps: Endpoints,
+    /// A HANDSHAKE_FAILED_PROTOCOL event was reported (no NO_DETAIL then).
+    failed_protocol: bool,
+    /// Nothing received since our PING: the connection ends at this instant.
+    hb_timeout_at: Option<Instant>,
+    /// The peer's PING asked to hear from it again by this instant.
+    ttl_at: Option<Instant>,
+    /// A PING with a TTL came in: its timer is to be armed.
+    ttl_arm: Option<Duration>,
 }
 
 pub struct Session {
@@ -227,7 +253,15 @@ impl Session {
             skip_out_rest: false,
             done: false,
         };
-        s.conn = Some(s.new_conn(stream, Phase::Signature));
+        let fd = stream.raw_fd();
+        s.cfg.monitor.event(
+            monitor::ACCEPTED,
+            fd as u64,
+            &Endpoints::bound(&s.cfg.endpoint),
+        );
+        let mut conn = s.new_conn(stream, Phase::Signature);
+        conn.eps = conn_endpoints(&conn.stream, &s.cfg.endpoint, true);
+        s.conn = Some(conn);
         s
     }
 
@@ -248,20 +282,29 @@ impl Session {
             held: std::collections::VecDeque::new(),
             out_first: true,
             writable_interest: false,
+            eps: Endpoints::default(),
+            failed_protocol: false,
+            hb_timeout_at: None,
+            ttl_at: None,
+            ttl_arm: None,
         }
     }
 
     fn open(&mut self) -> std::io::Result<Stream> {
-        match self.target.as_ref().expect("a connecting session") {
+        Self::open_target(
+            self.target.as_ref().expect("a connecting session"),
+            &self.cfg,
+        )
+    }
+
+    /// Opens a connection to `target` (also used by the raw sessions of STREAM sockets).
+    pub(crate) fn open_target(target: &Target, cfg: &SessionConfig) -> std::io::Result<Stream> {
+        match target {
             Target::Tcp(t) => {
-                let addrs = address::resolve(t, self.cfg.ipv6)
+                let addrs = address::resolve(t, cfg.ipv6)
                     .map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
                 let addr: SocketAddr = addrs[0];
-                let s = match t.source {
-                    None => mio::net::TcpStream::connect(addr)?,
-                    Some(src) => connect_from(src, addr)?,
-                };
-                let _ = s.set_nodelay(true);
+                let s = crate::transport::sockopts::connect_tcp(t.source, addr, &cfg.sockopts)?;
                 Ok(Stream::Tcp(s))
             }
             Target::Ipc(Ipc::Path(p)) => Ok(Stream::Ipc(mio::net::UnixStream::connect(p)?)),
@@ -288,6 +331,14 @@ impl Session {
                     )
                     .is_ok();
                 self.conn_gen += 1;
+                if matches!(stream, Stream::Tcp(_)) {
+                    // A tcp connect is always under way at first (EINPROGRESS), as libzmq's.
+                    self.cfg.monitor.event(
+                        monitor::CONNECT_DELAYED,
+                        libc::EINPROGRESS as u64,
+                        &Endpoints::connecting(&self.cfg.endpoint),
+                    );
+                }
                 let mut conn = self.new_conn(stream, Phase::Connecting);
                 conn.writable_interest = true;
                 self.conn = Some(conn);
@@ -297,12 +348,27 @@ impl Session {
                         TIMER_HANDSHAKE | self.conn_gen << 8,
                     );
                 }
+                if self.cfg.sockopts.connect_timeout > 0 {
+                    let ms = self.cfg.sockopts.connect_timeout as u64;
+                    ctl.add_timer(
+                        Duration::from_millis(ms),
+                        TIMER_CONNECT | self.conn_gen << 8,
+                    );
+                }
                 if !ok {
                     self.disconnected(ctl);
                 }
             }
+            Err(e) if self.stop_on(&e) => self.finish(ctl),
             Err(_) => self.schedule_reconnect(ctl),
         }
+    }
+
+    /// ZMQ_RECONNECT_STOP_CONN_REFUSED: a refused connection ends the session.
+    fn stop_on(&self, e: &std::io::Error) -> bool {
+        use crate::transport::sockopts::RECONNECT_STOP_CONN_REFUSED as REFUSED;
+        e.raw_os_error() == Some(libc::ECONNREFUSED)
+            && self.cfg.sockopts.reconnect_stop & REFUSED != 0
     }
 
     fn schedule_reconnect(&mut self, ctl: &mut Ctl) {
@@ -312,6 +378,11 @@ impl Session {
         }
         let ivl = self.reconnect_ivl.max(0) as u64;
         ctl.add_timer(Duration::from_millis(ivl), TIMER_RECONNECT);
+        self.cfg.monitor.event(
+            monitor::CONNECT_RETRIED,
+            ivl,
+            &Endpoints::connecting(&self.cfg.endpoint),
+        );
         // Exponential backoff up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
         if self.cfg.reconnect_ivl_max > 0 {
             self.reconnect_ivl = (self.reconnect_ivl * 2).min(self.cfg.reconnect_ivl_max);
@@ -324,6 +395,23 @@ impl Session {
             let _ = ctl.registry().deregister(&mut c.stream);
             if !c.out_first {
                 self.skip_out_rest = true;
+            }
+            let fd = c.stream.raw_fd() as u64;
+            let mon = &self.cfg.monitor;
+            match c.phase {
+                // A connect that failed: its socket closes (libzmq's connecter reports it).
+                Phase::Connecting => mon.event(
+                    monitor::CLOSED,
+                    fd,
+                    &Endpoints::connecting(&self.cfg.endpoint),
+                ),
+                Phase::Traffic => mon.event(monitor::DISCONNECTED, fd, &c.eps),
+                _ => {
+                    if !c.failed_protocol {
+                        mon.event(monitor::HANDSHAKE_FAILED_NO_DETAIL, 0, &c.eps);
+                    }
+                    mon.event(monitor::DISCONNECTED, fd, &c.eps);
+                }
             }
         }
         if self.target.is_some() && !self.done {
@@ -372,6 +460,15 @@ impl Session {
         }
         self.reconnect_ivl = self.cfg.reconnect_ivl;
         if let Some(c) = self.conn.as_mut() {
+            self.cfg
+                .monitor
+                .event(monitor::HANDSHAKE_SUCCEEDED, 0, &c.eps);
+            if self.cfg.heartbeat_ivl > 0 {
+                ctl.add_timer(
+                    Duration::from_millis(self.cfg.heartbeat_ivl as u64),
+                    TIMER_HB_IVL | self.conn_gen << 8,
+                );
+            }
             c.phase = Phase::Traffic;
             for topic in self.subscriptions.keys() {
                 encode_subscription(c, true, topic);
@@ -404,6 +501,9 @@ impl Session {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => return false,
             };
+            // Any input at all shows the peer alive.
+            c.hb_timeout_at = None;
+            c.ttl_at = None;
             match c.phase {
                 Phase::Signature | Phase::Major | Phase::Greeting => {
                     c.greet_in.extend_from_slice(&buf[..n]);
@@ -449,6 +549,11 @@ impl Session {
                         return false;
                     };
                     if g.mechanism.as_slice() != c.mech.name() {
+                        let code = ProtocolError::MechanismMismatch.code() as u32 as u64;
+                        self.cfg
+                            .monitor
+                            .event(monitor::HANDSHAKE_FAILED_PROTOCOL, code, &c.eps);
+                        c.failed_protocol = true;
                         return false;
                     }
                     c.peer_31 = g.version() == Version::V3_1;
@@ -520,7 +625,16 @@ impl Session {
         match (phase, f) {
             (Some(Phase::Handshake), Frame::Command(body)) => {
                 let c = self.conn.as_mut().expect("connected");
-                if c.mech.process_command(body.as_slice()).is_err() {
+                if let Err(e) = c.mech.process_command(body.as_slice()) {
+                    // libzmq reports no handshake event for a peer of an incompatible type
+                    // (only DISCONNECTED); the other failures come with their code.
+                    if e != ProtocolError::IncompatibleSocketType {
+                        let code = e.code() as u32 as u64;
+                        self.cfg
+                            .monitor
+                            .event(monitor::HANDSHAKE_FAILED_PROTOCOL, code, &c.eps);
+                    }
+                    c.failed_protocol = true;
                     return false;
                 }
                 while let Some(cmd) = c.mech.next_command() {
@@ -533,7 +647,11 @@ impl Session {
             }
             (Some(Phase::Handshake), Frame::Data(_)) => false,
             (Some(Phase::Traffic), Frame::Command(body)) => {
-                match self.on_command(body.as_slice()) {
+                let r = self.on_command(body.as_slice());
+                if let Some(ttl) = self.conn.as_mut().and_then(|c| c.ttl_arm.take()) {
+                    ctl.add_timer(ttl, TIMER_HB_TTL | self.conn_gen << 8);
+                }
+                match r {
                     Some(ok) => ok,
                     None => {
                         // The pipe is full: the command waits, first in line, and reading
@@ -615,7 +733,13 @@ impl Session {
                 }
                 Some(true)
             }
-            Traffic::Ping { context, .. } => {
+            Traffic::Ping { context, ttl } => {
+                // A TTL asks us to drop the peer if nothing comes within it.
+                if ttl > 0 && c.ttl_at.is_none() {
+                    let d = Duration::from_millis(u64::from(ttl) * 100);
+                    c.ttl_at = Some(Instant::now() + d);
+                    c.ttl_arm = Some(d);
+                }
                 // A peer that pings without reading our PONGs must not grow the output
                 // without bound: with the output this full, the PONG is left out (the peer
                 // is not reading; the data it waits for is liveness enough).
@@ -753,6 +877,75 @@ impl Session {
     }
 }
 
+impl Session {
+    /// A heartbeat timer of the current connection fired.
+    fn heartbeat_timer(&mut self, ctl: &mut Ctl, which: u64) {
+        let now = Instant::now();
+        let Some(c) = self.conn.as_mut() else {
+            return;
+        };
+        if c.phase != Phase::Traffic {
+            return;
+        }
+        match which {
+            TIMER_HB_IVL => {
+                // A PING with our TTL, no context; then expect to hear back within the
+                // timeout (one timeout at a time: it is not pushed back by later PINGs).
+                if c.out.len() - c.out_pos < OUT_HIGH {
+                    let ping = command::ping(self.cfg.heartbeat_ttl, &[]);
+                    frame::encode(&mut c.out, Framing::V3, &ping, false, true);
+                }
+                let gen = self.conn_gen << 8;
+                if c.hb_timeout_at.is_none() && self.cfg.heartbeat_timeout > 0 {
+                    let d = Duration::from_millis(self.cfg.heartbeat_timeout as u64);
+                    c.hb_timeout_at = Some(now + d);
+                    ctl.add_timer(d, TIMER_HB_TIMEOUT | gen);
+                }
+                let ivl = Duration::from_millis(self.cfg.heartbeat_ivl as u64);
+                ctl.add_timer(ivl, TIMER_HB_IVL | gen);
+                self.pump(ctl, false);
+            }
+            _ => {
+                // Expired only if no input came meanwhile (input clears the deadline; a
+                // later deadline has its own timer).
+                let at = if which == TIMER_HB_TIMEOUT {
+                    c.hb_timeout_at
+                } else {
+                    c.ttl_at
+                };
+                if at.is_some_and(|at| at <= now) {
+                    self.disconnected(ctl);
+                }
+            }
+        }
+    }
+}
+
+/// The addresses of a connection for monitor events: the bound or connected endpoint on its
+/// own side, the socket's addresses where tcp knows them.
+fn conn_endpoints(stream: &Stream, endpoint: &str, bind_side: bool) -> Endpoints {
+    let (local, remote) = match stream {
+        Stream::Tcp(s) => (
+            s.local_addr().map(|a| address::tcp_endpoint(&a)).ok(),
+            s.peer_addr().map(|a| address::tcp_endpoint(&a)).ok(),
+        ),
+        _ => (None, None),
+    };
+    if bind_side {
+        Endpoints {
+            local: local.unwrap_or_else(|| endpoint.to_owned()),
+            remote: remote.unwrap_or_default(),
+            bind_side,
+        }
+    } else {
+        Endpoints {
+            local: local.unwrap_or_default(),
+            remote: endpoint.to_owned(),
+            bind_side,
+        }
+    }
+}
+
 /// Appends a subscription (or cancel) for `topic`: a command to a 3.1 peer, a message
 /// (`01`/`00` + topic) to a 3.0 peer.
 fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
@@ -773,49 +966,6 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
             frame::encode(&mut c.out, Framing::V3, m.as_slice(), false, false);
         }
     }
-}
-
-fn connect_from(src: SocketAddr, dst: SocketAddr) -> std::io::Result<mio::net::TcpStream> {
-    let domain = if dst.is_ipv6() {
-        libc::AF_INET6
-    } else {
-        libc::AF_INET
-    };
-    // SAFETY: plain socket creation; the fd is owned by the std stream built from it.
-    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    use std::os::fd::FromRawFd;
-    // SAFETY: fd is a fresh socket we own.
-    let std_sock = unsafe { std::net::TcpStream::from_raw_fd(fd) };
-    let one: libc::c_int = 1;
-    // SAFETY: setsockopt with a live int.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&one as *const libc::c_int).cast(),
-            4,
-        )
-    };
-    let (sa, len) = sockaddr(src);
-    // SAFETY: sa is a valid sockaddr of len bytes.
-    if unsafe { libc::bind(fd, (&sa as *const libc::sockaddr_storage).cast(), len) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    std_sock.set_nonblocking(true)?;
-    let (da, dlen) = sockaddr(dst);
-    // SAFETY: da is a valid sockaddr of dlen bytes.
-    let rc = unsafe { libc::connect(fd, (&da as *const libc::sockaddr_storage).cast(), dlen) };
-    if rc != 0 {
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
-            return Err(e);
-        }
-    }
-    Ok(mio::net::TcpStream::from_std(std_sock))
 }
 
 impl IoObject for Session {
@@ -867,10 +1017,17 @@ impl IoObject for Session {
                 match c.stream.connected() {
                     Ok(true) => {
                         c.phase = Phase::Signature;
+                        c.eps = conn_endpoints(&c.stream, &self.cfg.endpoint, false);
+                        self.cfg.monitor.event(
+                            monitor::CONNECTED,
+                            c.stream.raw_fd() as u64,
+                            &Endpoints::connecting(&self.cfg.endpoint),
+                        );
                         c.out
                             .extend_from_slice(&greeting::signature(self.cfg.routing_id.len()));
                     }
                     Ok(false) => return,
+                    Err(e) if self.stop_on(&e) => return self.finish(ctl),
                     Err(_) => {
                         self.disconnected(ctl);
                         return;
@@ -966,6 +1123,20 @@ impl IoObject for Session {
         match id {
             TIMER_RECONNECT if self.conn.is_none() && !self.done => self.try_connect(ctl),
             TIMER_LINGER if self.draining => self.finish(ctl),
+            id if id >> 8 == self.conn_gen
+                && matches!(id & 0xff, TIMER_HB_IVL | TIMER_HB_TIMEOUT | TIMER_HB_TTL) =>
+            {
+                self.heartbeat_timer(ctl, id & 0xff)
+            }
+            id if id & 0xff == TIMER_CONNECT
+                && id >> 8 == self.conn_gen
+                && self
+                    .conn
+                    .as_ref()
+                    .is_some_and(|c| c.phase == Phase::Connecting) =>
+            {
+                self.disconnected(ctl)
+            }
             id if id & 0xff == TIMER_HANDSHAKE && id >> 8 == self.conn_gen => {
                 let stalled = self
                     .conn

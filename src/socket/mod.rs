@@ -8,6 +8,7 @@ pub mod pattern;
 pub mod pipes;
 pub mod types;
 
+use std::os::fd::AsRawFd;
 use std::os::raw::c_int;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,11 +20,13 @@ use crate::io::listener::{Listener, Listening};
 use crate::io::reactor::new_key;
 use crate::io::session::{Session, SessionConfig, Target};
 use crate::io::IoThread;
+use crate::monitor::{self, Endpoints, Monitor};
 use crate::msg::Msg;
 use crate::options::Options;
 use crate::pipe::duplex::Pipe;
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::transport::address;
+use crate::transport::sockopts::SockOpts;
 pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;
@@ -42,8 +45,10 @@ pub struct Socket {
     rcvmore: bool,
     /// ZMQ_LAST_ENDPOINT.
     last_endpoint: String,
-    /// Network listeners: (endpoint as given, endpoint as resolved, key, I/O thread).
-    listeners: Vec<(String, String, u64, Arc<IoThread>)>,
+    /// Network listeners: (endpoint as given, endpoint as resolved, key, I/O thread, fd).
+    listeners: Vec<(String, String, u64, Arc<IoThread>, c_int)>,
+    /// Where monitor events go (shared with this socket's sessions and listeners).
+    monitor: Arc<Monitor>,
 }
 
 /// Splits "proto://address"; EINVAL if either part is missing.
@@ -72,7 +77,13 @@ impl Socket {
             rcvmore: false,
             last_endpoint: String::new(),
             listeners: Vec::new(),
+            monitor: Monitor::new(),
         })
+    }
+
+    /// This socket's monitor event sink.
+    pub fn monitor(&self) -> &Arc<Monitor> {
+        &self.monitor
     }
 
     pub fn kind(&self) -> SocketType {
@@ -301,23 +312,51 @@ impl Socket {
             }
             "tcp" | "ipc" => {
                 let io = self.ctx.io_thread()?;
-                let (sock, resolved) = if proto == "tcp" {
-                    let sa = address::tcp_bind_addr(name, self.options.ipv6)?;
-                    let l = crate::transport::listen::tcp(sa, self.options.backlog)?;
-                    let local = l.local_addr()?;
-                    (Listening::Tcp(l), address::tcp_endpoint(&local))
-                } else {
-                    let (l, path, shown) = crate::transport::listen::ipc(
-                        &address::ipc_addr(name)?,
-                        self.options.backlog,
-                    )?;
-                    (Listening::Ipc(l, path), format!("ipc://{shown}"))
+                use crate::transport::listen;
+                let so = SockOpts::from_options(&self.options);
+                let fd = self.options.use_fd;
+                let opened = (|| -> Result<(Listening, String)> {
+                    Ok(if proto == "tcp" {
+                        let sa = address::tcp_bind_addr(name, self.options.ipv6)?;
+                        let l = if fd >= 0 {
+                            listen::tcp_from_fd(fd)?
+                        } else {
+                            listen::tcp(sa, &so)?
+                        };
+                        let local = l.local_addr()?;
+                        (Listening::Tcp(l), address::tcp_endpoint(&local))
+                    } else if fd >= 0 {
+                        address::ipc_addr(name)?;
+                        let l = listen::ipc_from_fd(fd)?;
+                        // The path the descriptor is bound to, else the address as given.
+                        let shown = l
+                            .local_addr()
+                            .ok()
+                            .and_then(|a| a.as_pathname().map(|p| p.display().to_string()))
+                            .unwrap_or_else(|| name.to_owned());
+                        (Listening::Ipc(l, None), format!("ipc://{shown}"))
+                    } else {
+                        let (l, path, shown) = listen::ipc(&address::ipc_addr(name)?, &so)?;
+                        (Listening::Ipc(l, path), format!("ipc://{shown}"))
+                    })
+                })();
+                if let Err(e) = &opened {
+                    self.monitor
+                        // libzmq reports the address without its protocol here.
+                        .event(monitor::BIND_FAILED, e.0 as u64, &Endpoints::bound(name));
+                }
+                let (sock, resolved) = opened?;
+                let lfd = match &sock {
+                    Listening::Tcp(l) => l.as_raw_fd(),
+                    Listening::Ipc(l, _) => l.as_raw_fd(),
                 };
+                self.monitor
+                    .event(monitor::LISTENING, lfd as u64, &Endpoints::bound(&resolved));
                 let key = new_key();
                 let cfg = Arc::new(self.session_config(&resolved));
                 io.send(Command::Spawn(Box::new(Listener::new(key, sock, cfg))));
                 self.listeners
-                    .push((addr.to_owned(), resolved.clone(), key, io));
+                    .push((addr.to_owned(), resolved.clone(), key, io, lfd));
                 self.last_endpoint = resolved;
                 Ok(())
             }
@@ -342,6 +381,15 @@ impl Socket {
             handshake_ivl: o.handshake_ivl,
             linger: o.linger,
             ipv6: o.ipv6,
+            heartbeat_ivl: o.heartbeat_ivl,
+            heartbeat_ttl: o.heartbeat_ttl,
+            heartbeat_timeout: if o.heartbeat_timeout < 0 {
+                o.heartbeat_ivl
+            } else {
+                o.heartbeat_timeout
+            },
+            monitor: self.monitor.clone(),
+            sockopts: SockOpts::from_options(o),
             endpoint: endpoint.to_owned(),
             draining: self.ctx.draining.clone(),
         }
@@ -374,11 +422,19 @@ impl Socket {
                 let io = self.ctx.io_thread()?;
                 let cfg = Arc::new(self.session_config(addr));
                 // The pipe exists from now on: messages queue until the connection is up.
-                let (mine, theirs) = cfg.make_pipe();
+                let (mut mine, theirs) = cfg.make_pipe();
+                let rid = std::mem::take(&mut self.options.typed.connect_routing_id);
+                mine.connect_routing_id = (!rid.is_empty()).then_some(rid);
                 self.attach_pipe(mine);
-                io.send(Command::Spawn(Box::new(Session::connecting(
-                    cfg, target, theirs,
-                ))));
+                if self.kind == SocketType::Stream {
+                    // Raw TCP, no ZMTP (see io/raw.rs).
+                    let raw = crate::io::raw::RawSession::connecting(cfg, target, theirs);
+                    io.send(Command::Spawn(Box::new(raw)));
+                } else {
+                    io.send(Command::Spawn(Box::new(Session::connecting(
+                        cfg, target, theirs,
+                    ))));
+                }
                 self.last_endpoint = addr.to_owned();
                 Ok(())
             }
@@ -403,37 +459,50 @@ impl Socket {
                     .iter()
                     .position(|(given, resolved, ..)| given == addr || resolved == addr)
                 {
-                    let (_, _, key, io) = self.listeners.remove(pos);
+                    let (_, resolved, key, io, fd) = self.listeners.remove(pos);
                     io.send(Command::Close(key));
+                    self.monitor
+                        .event(monitor::CLOSED, fd as u64, &Endpoints::bound(&resolved));
+                    // As libzmq, the connections the listener accepted end with it.
+                    self.end_pipes_of(&resolved);
                     return Ok(());
                 }
             }
             _ => return Err(Error::PROTONOSUPPORT),
         }
+        if self.end_pipes_of(addr) {
+            Ok(())
+        } else {
+            Err(Error(libc::ENOENT))
+        }
+    }
+
+    /// Ends the pipes of an endpoint; false if it had none.
+    fn end_pipes_of(&mut self, endpoint: &str) -> bool {
         let mine: Vec<usize> = self
             .pipes
             .indices()
             .into_iter()
-            .filter(|&i| self.pipes.get(i).is_some_and(|p| p.endpoint == addr))
+            .filter(|&i| self.pipes.get(i).is_some_and(|p| p.endpoint == endpoint))
             .collect();
-        if mine.is_empty() {
-            return Err(Error(libc::ENOENT));
-        }
+        let any = !mine.is_empty();
         for i in mine {
             self.pattern.detach(&mut self.pipes, i);
             if let Some(mut p) = self.pipes.remove(i) {
                 p.terminate(true);
             }
         }
-        Ok(())
+        any
     }
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
         self.ctx.unbind_all_inproc(self.id);
-        for (_, _, key, io) in self.listeners.drain(..) {
+        for (_, resolved, key, io, fd) in self.listeners.drain(..) {
             io.send(Command::Close(key));
+            self.monitor
+                .event(monitor::CLOSED, fd as u64, &Endpoints::bound(&resolved));
         }
         // Whether the peer still reads what we sent is the reader's choice, not our
         // ZMQ_LINGER: libzmq ends a closing socket's pipes with a delimiter, and an inproc
@@ -453,6 +522,7 @@ impl Drop for Socket {
                 p.terminate(true);
             }
         }
+        self.monitor.stop();
         self.ctx.remove_socket(self.id);
     }
 }

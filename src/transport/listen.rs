@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::os::fd::FromRawFd;
 
 use super::address::Ipc;
+use super::sockopts::{apply_listener, SockOpts};
 use crate::error::{Error, Result};
 
 fn check(rc: libc::c_int) -> Result<libc::c_int> {
@@ -15,8 +16,9 @@ fn check(rc: libc::c_int) -> Result<libc::c_int> {
     }
 }
 
-/// A non-blocking tcp listener. As libzmq: SO_REUSEADDR, and dual-stack for IPv6.
-pub fn tcp(addr: SocketAddr, backlog: i32) -> Result<mio::net::TcpListener> {
+/// A non-blocking tcp listener. As libzmq: SO_REUSEADDR, dual-stack for IPv6, the buffer,
+/// TOS, priority and device options, and ZMQ_BACKLOG.
+pub fn tcp(addr: SocketAddr, o: &SockOpts) -> Result<mio::net::TcpListener> {
     let domain = if addr.is_ipv6() {
         libc::AF_INET6
     } else {
@@ -53,11 +55,12 @@ pub fn tcp(addr: SocketAddr, backlog: i32) -> Result<mio::net::TcpListener> {
             );
         }
     }
+    apply_listener(fd, o, true)?;
     let (sa, len) = sockaddr(addr);
     // SAFETY: sa holds a valid sockaddr of len bytes.
     check(unsafe { libc::bind(fd, (&sa as *const libc::sockaddr_storage).cast(), len) })?;
     // SAFETY: listen on our own socket.
-    check(unsafe { libc::listen(fd, backlog.max(1)) })?;
+    check(unsafe { libc::listen(fd, o.backlog.max(1)) })?;
     Ok(mio::net::TcpListener::from_std(listener))
 }
 
@@ -92,8 +95,16 @@ pub fn sockaddr(a: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
 
 /// An ipc listener: the listener, the file to remove when it closes, and the address text
 /// for ZMQ_LAST_ENDPOINT. A leftover file of an earlier run is replaced, as libzmq does.
-pub fn ipc(addr: &Ipc, backlog: i32) -> Result<(mio::net::UnixListener, Option<String>, String)> {
-    let _ = backlog;
+pub fn ipc(addr: &Ipc, o: &SockOpts) -> Result<(mio::net::UnixListener, Option<String>, String)> {
+    let made = ipc_bind(addr)?;
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&made.0);
+    apply_listener(fd, o, false)?;
+    // SAFETY: listening again on our own bound socket only changes its backlog.
+    check(unsafe { libc::listen(fd, o.backlog.max(1)) })?;
+    Ok(made)
+}
+
+fn ipc_bind(addr: &Ipc) -> Result<(mio::net::UnixListener, Option<String>, String)> {
     match addr {
         Ipc::Path(p) => {
             let _ = std::fs::remove_file(p);
@@ -101,7 +112,12 @@ pub fn ipc(addr: &Ipc, backlog: i32) -> Result<(mio::net::UnixListener, Option<S
             Ok((l, Some(p.clone()), p.clone()))
         }
         Ipc::Wildcard => {
-            let mut tmpl = *b"/tmp/tmpXXXXXX\0";
+            // As libzmq: a fresh directory under TMPDIR, TEMPDIR or TMP (/tmp without them).
+            let base = ["TMPDIR", "TEMPDIR", "TMP"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|d| !d.is_empty()))
+                .unwrap_or_else(|| "/tmp".to_owned());
+            let mut tmpl = format!("{base}/tmpXXXXXX\0").into_bytes();
             // SAFETY: mkdtemp rewrites the X's of a writable NUL-terminated template.
             if unsafe { libc::mkdtemp(tmpl.as_mut_ptr().cast()) }.is_null() {
                 return Err(Error::last_os());
@@ -120,4 +136,21 @@ pub fn ipc(addr: &Ipc, backlog: i32) -> Result<(mio::net::UnixListener, Option<S
             Ok((mio::net::UnixListener::from_std(l), None, shown))
         }
     }
+}
+
+/// ZMQ_USE_FD: a listening descriptor the application made, for a tcp bind. The listener
+/// takes it over (it is closed when the endpoint is unbound), as libzmq.
+pub fn tcp_from_fd(fd: libc::c_int) -> Result<mio::net::TcpListener> {
+    // SAFETY: the application handed this descriptor over for the socket to use.
+    let l = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    l.set_nonblocking(true)?;
+    Ok(mio::net::TcpListener::from_std(l))
+}
+
+/// ZMQ_USE_FD for an ipc bind: as `tcp_from_fd`; the file is the application's to remove.
+pub fn ipc_from_fd(fd: libc::c_int) -> Result<mio::net::UnixListener> {
+    // SAFETY: the application handed this descriptor over for the socket to use.
+    let l = unsafe { std::os::unix::net::UnixListener::from_raw_fd(fd) };
+    l.set_nonblocking(true)?;
+    Ok(mio::net::UnixListener::from_std(l))
 }

@@ -1,0 +1,407 @@
+/*
+    zmq_socket_monitor: events, their values and their frames (v1: a 6-byte frame with a
+    native-endian u16 event and u32 value, then the endpoint), over tcp; argument checks;
+    and, with the draft API, zmq_socket_monitor_versioned's v2 frames.
+*/
+#include "testutil.h"
+#include "rawutil.h"
+
+/*  Reads one v1 event within ms: returns the event (and its value and endpoint), or -1.
+    Also checks the layout: 6 bytes with MORE, then the last frame.  */
+static int get_event (void *mon, uint32_t *value, char *ep, size_t eplen, int ms)
+{
+    if (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &ms, sizeof ms) != 0)
+        return -1;
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    if (zmq_msg_recv (&m, mon, 0) == -1) {
+        zmq_msg_close (&m);
+        return -1;
+    }
+    if (zmq_msg_size (&m) != 6 || !zmq_msg_more (&m)) {
+        zmq_msg_close (&m);
+        return -2;
+    }
+    const uint8_t *d = (const uint8_t *) zmq_msg_data (&m);
+    uint16_t event;
+    uint32_t v;
+    memcpy (&event, d, 2);
+    memcpy (&v, d + 2, 4);
+    if (value)
+        *value = v;
+    zmq_msg_close (&m);
+    zmq_msg_init (&m);
+    if (zmq_msg_recv (&m, mon, 0) == -1 || zmq_msg_more (&m)) {
+        zmq_msg_close (&m);
+        return -2;
+    }
+    if (ep) {
+        size_t n = zmq_msg_size (&m) < eplen - 1 ? zmq_msg_size (&m) : eplen - 1;
+        memcpy (ep, zmq_msg_data (&m), n);
+        ep[n] = 0;
+    }
+    zmq_msg_close (&m);
+    return event;
+}
+
+/*  Skips events until `want` comes (within ms in all): 1 if it came, else 0.  */
+static int wait_event (void *mon, int want, uint32_t *value, char *ep, size_t eplen, int ms)
+{
+    long long deadline = now_ms () + ms;
+    while (now_ms () < deadline) {
+        int left = (int) (deadline - now_ms ());
+        int e = get_event (mon, value, ep, eplen, left > 0 ? left : 1);
+        if (e == want)
+            return 1;
+        if (e < 0)
+            return 0;
+    }
+    return 0;
+}
+
+/*  A PAIR reading the monitor at addr.  */
+static void *mon_reader (void *ctx, const char *addr)
+{
+    void *r = zmq_socket (ctx, ZMQ_PAIR);
+    if (r && zmq_connect (r, addr) != 0) {
+        zmq_close (r);
+        return NULL;
+    }
+    return r;
+}
+
+TEST (tcp_connection_events)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_DEALER);
+    void *client = mk_nolinger (ctx, ZMQ_DEALER);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-server", ZMQ_EVENT_ALL));
+    CHECK_OK (zmq_socket_monitor (client, "inproc://mon-client", ZMQ_EVENT_ALL));
+    void *smon = mon_reader (ctx, "inproc://mon-server");
+    void *cmon = mon_reader (ctx, "inproc://mon-client");
+    CHECK (smon && cmon);
+
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    char ep[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (server, ZMQ_LAST_ENDPOINT, ep, &len));
+    CHECK_OK (zmq_connect (client, ep));
+    CHECK_EQ (zmq_send (client, "hi", 2, 0), 2);
+    char buf[8];
+    CHECK_EQ (zmq_recv (server, buf, sizeof buf, 0), 2);
+
+    uint32_t v, listen_fd, accepted_fd;
+    char got[256];
+    CHECK_EQ (get_event (smon, &listen_fd, got, sizeof got, 2000), ZMQ_EVENT_LISTENING);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (smon, &accepted_fd, got, sizeof got, 2000), ZMQ_EVENT_ACCEPTED);
+    CHECK_STR_EQ (got, ep);
+    CHECK (accepted_fd != listen_fd);
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK_EQ (v, 0);
+    CHECK_STR_EQ (got, ep);
+
+    int e = get_event (cmon, &v, got, sizeof got, 2000);
+    if (e == ZMQ_EVENT_CONNECT_DELAYED) {
+        CHECK_STR_EQ (got, ep);
+        e = get_event (cmon, &v, got, sizeof got, 2000);
+    }
+    CHECK_EQ (e, ZMQ_EVENT_CONNECTED);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK_EQ (v, 0);
+    CHECK_STR_EQ (got, ep);
+
+    /*  The client goes: its monitor stops; the server sees the connection drop.  */
+    CHECK_OK (zmq_close (client));
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_MONITOR_STOPPED);
+    CHECK_EQ (v, 0);
+    CHECK_STR_EQ (got, "");
+    CHECK_EQ (get_event (cmon, NULL, NULL, 0, 200), -1);
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 5000), ZMQ_EVENT_DISCONNECTED);
+    CHECK_EQ (v, accepted_fd);
+
+    /*  The server goes: its listener closes, then its monitor stops.  */
+    CHECK_OK (zmq_close (server));
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_CLOSED);
+    CHECK_EQ (v, listen_fd);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_MONITOR_STOPPED);
+
+    CLOSE_ALL (smon, cmon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+TEST (only_the_events_asked_for)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-some", ZMQ_EVENT_ACCEPTED));
+    void *smon = mon_reader (ctx, "inproc://mon-some");
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    int port = zmq_port (server);
+    int fd = raw_connect (port);
+    CHECK (fd >= 0);
+    uint32_t v;
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_ACCEPTED);
+    /*  A NULL address stops monitoring (and MONITOR_STOPPED was not asked for).  */
+    CHECK_OK (zmq_socket_monitor (server, NULL, 0));
+    CHECK_EQ (get_event (smon, NULL, NULL, 0, 200), -1);
+    close (fd);
+    CLOSE_ALL (server, smon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+TEST (connect_to_a_dead_port_retries)
+{
+    int port;
+    int lfd = raw_listen (&port);
+    CHECK (lfd >= 0);
+    close (lfd);
+    void *ctx = zmq_ctx_new ();
+    void *client = mk_nolinger (ctx, ZMQ_DEALER);
+    CHECK_OK (set_int (client, ZMQ_RECONNECT_IVL, 100));
+    CHECK_OK (zmq_socket_monitor (client, "inproc://mon-dead", ZMQ_EVENT_ALL));
+    void *cmon = mon_reader (ctx, "inproc://mon-dead");
+    char ep[64], got[256];
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    CHECK_OK (zmq_connect (client, ep));
+    uint32_t v;
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_CONNECT_DELAYED);
+    CHECK_STR_EQ (got, ep);
+    /*  The failed attempt's socket closes, then a retry is scheduled (libzmq adds up to one
+        interval of jitter to the interval it reports).  */
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_CLOSED);
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_CONNECT_RETRIED);
+    CHECK (v >= 100 && v < 200);
+    CHECK_STR_EQ (got, ep);
+    /*  And again.  */
+    CHECK (wait_event (cmon, ZMQ_EVENT_CONNECT_RETRIED, &v, got, sizeof got, 3000));
+    CLOSE_ALL (client, cmon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  A peer whose greeting names another mechanism.  */
+TEST (mechanism_mismatch_fails_the_handshake)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-mech", ZMQ_EVENT_ALL));
+    void *smon = mon_reader (ctx, "inproc://mon-mech");
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    int fd = raw_connect (zmq_port (server));
+    CHECK (fd >= 0);
+    unsigned char g[64];
+    raw_greeting (g, "PLAIN");
+    CHECK_OK (write_all (fd, g, sizeof g));
+    uint32_t v, afd;
+    CHECK (wait_event (smon, ZMQ_EVENT_ACCEPTED, &afd, NULL, 0, 2000));
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK_EQ (v, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_DISCONNECTED);
+    CHECK_EQ (v, afd);
+    close (fd);
+    CLOSE_ALL (server, smon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  A peer of a type that cannot talk to ours (PUB to a PAIR).  */
+TEST (incompatible_peer_fails_the_handshake)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-type", ZMQ_EVENT_ALL));
+    void *smon = mon_reader (ctx, "inproc://mon-type");
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    int fd = raw_connect (zmq_port (server));
+    CHECK (fd >= 0);
+    raw_handshake (fd, "PUB");
+    uint32_t v;
+    CHECK (wait_event (smon, ZMQ_EVENT_ACCEPTED, &v, NULL, 0, 2000));
+    /*  libzmq reports no handshake failure here, only the disconnection.  */
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_DISCONNECTED);
+    close (fd);
+    CLOSE_ALL (server, smon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+TEST (ipc_connection_events)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_PAIR);
+    void *client = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-ipc-s", ZMQ_EVENT_ALL));
+    CHECK_OK (zmq_socket_monitor (client, "inproc://mon-ipc-c", ZMQ_EVENT_ALL));
+    void *smon = mon_reader (ctx, "inproc://mon-ipc-s");
+    void *cmon = mon_reader (ctx, "inproc://mon-ipc-c");
+    char ep[128], got[256];
+    snprintf (ep, sizeof ep, "ipc:///tmp/test_monitor_%d.ipc", (int) getpid ());
+    CHECK_OK (zmq_bind (server, ep));
+    CHECK_OK (zmq_connect (client, ep));
+    CHECK_EQ (zmq_send (client, "hi", 2, 0), 2);
+    char buf[8];
+    CHECK_EQ (zmq_recv (server, buf, sizeof buf, 0), 2);
+    uint32_t v;
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_LISTENING);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_ACCEPTED);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (smon, &v, got, sizeof got, 2000), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_CONNECTED);
+    CHECK_STR_EQ (got, ep);
+    CHECK_EQ (get_event (cmon, &v, got, sizeof got, 2000), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK_STR_EQ (got, ep);
+    CLOSE_ALL (client, server, smon, cmon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  A peer that hangs up in the middle of the greeting.  */
+TEST (peer_gone_in_the_greeting)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_socket_monitor (server, "inproc://mon-gone", ZMQ_EVENT_ALL));
+    void *smon = mon_reader (ctx, "inproc://mon-gone");
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    int fd = raw_connect (zmq_port (server));
+    CHECK (fd >= 0);
+    unsigned char g[64];
+    raw_greeting (g, "NULL");
+    CHECK_OK (write_all (fd, g, 12));
+    uint32_t v;
+    CHECK (wait_event (smon, ZMQ_EVENT_ACCEPTED, &v, NULL, 0, 2000));
+    close (fd);
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    CHECK_EQ (get_event (smon, &v, NULL, 0, 2000), ZMQ_EVENT_DISCONNECTED);
+    CLOSE_ALL (server, smon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+TEST (bind_failed)
+{
+    void *ctx = zmq_ctx_new ();
+    void *a = mk_nolinger (ctx, ZMQ_PAIR);
+    void *b = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_bind (a, "tcp://127.0.0.1:*"));
+    char ep[256], got[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (a, ZMQ_LAST_ENDPOINT, ep, &len));
+    CHECK_OK (zmq_socket_monitor (b, "inproc://mon-bf", ZMQ_EVENT_BIND_FAILED));
+    void *bmon = mon_reader (ctx, "inproc://mon-bf");
+    /*  (libzmq 4.3.4 reports EAGAIN here: sending the event overwrites errno. The event
+        carries the real error.)  */
+    CHECK_EQ (zmq_bind (b, ep), -1);
+    uint32_t v;
+    CHECK_EQ (get_event (bmon, &v, got, sizeof got, 2000), ZMQ_EVENT_BIND_FAILED);
+    CHECK_EQ (v, EADDRINUSE);
+    /*  libzmq reports the address without its "tcp://".  */
+    CHECK_STR_EQ (got, strstr (ep, "://") + 3);
+    CLOSE_ALL (a, b, bmon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+TEST (argument_checks)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_ERR (zmq_socket_monitor (s, "tcp://127.0.0.1:5560", ZMQ_EVENT_ALL), EPROTONOSUPPORT);
+    CHECK_ERR (zmq_socket_monitor (s, "inproc://m", 0x10000), EINVAL);
+    CHECK_ERR (zmq_socket_monitor (s, "inproc://m", -1), EINVAL);
+    CHECK_ERR (zmq_socket_monitor (NULL, "inproc://m", ZMQ_EVENT_ALL), ENOTSOCK);
+    /*  Stopping when not monitoring is fine; the name must be free.  */
+    CHECK_OK (zmq_socket_monitor (s, NULL, 0));
+    void *other = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_bind (other, "inproc://taken"));
+    CHECK_ERR (zmq_socket_monitor (s, "inproc://taken", ZMQ_EVENT_ALL), EADDRINUSE);
+    /*  Monitoring again replaces the monitor (the old one reports MONITOR_STOPPED).  */
+    CHECK_OK (zmq_socket_monitor (s, "inproc://m1", ZMQ_EVENT_ALL));
+    void *r1 = mon_reader (ctx, "inproc://m1");
+    CHECK_OK (zmq_socket_monitor (s, "inproc://m2", ZMQ_EVENT_ALL));
+    CHECK_EQ (get_event (r1, NULL, NULL, 0, 2000), ZMQ_EVENT_MONITOR_STOPPED);
+    CLOSE_ALL (s, other, r1);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+#ifdef ZMQ_BUILD_DRAFT_API
+/*  Reads a u64 frame; 0 on success.  */
+static int recv_u64 (void *s, uint64_t *v, int more)
+{
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    int rc = zmq_msg_recv (&m, s, 0);
+    int ok = rc == 8 && zmq_msg_more (&m) == more;
+    if (ok)
+        memcpy (v, zmq_msg_data (&m), 8);
+    zmq_msg_close (&m);
+    return ok ? 0 : -1;
+}
+
+static int recv_str (void *s, char *buf, size_t cap, int more)
+{
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    int rc = zmq_msg_recv (&m, s, 0);
+    int ok = rc >= 0 && (size_t) rc < cap && zmq_msg_more (&m) == more;
+    if (ok) {
+        memcpy (buf, zmq_msg_data (&m), (size_t) rc);
+        buf[rc] = 0;
+    }
+    zmq_msg_close (&m);
+    return ok ? 0 : -1;
+}
+
+TEST (versioned_v2_frames)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s = mk_nolinger (ctx, ZMQ_DEALER);
+    CHECK_ERR (zmq_socket_monitor_versioned (s, "inproc://v2", ZMQ_EVENT_ALL_V2, 2, ZMQ_SUB),
+               EINVAL);
+    CHECK_ERR (zmq_socket_monitor_versioned (s, "inproc://v2", ZMQ_EVENT_ALL_V2, 1, ZMQ_PAIR),
+               EINVAL);
+    CHECK_OK (zmq_socket_monitor_versioned (s, "inproc://v2", ZMQ_EVENT_ALL_V2, 2, ZMQ_PUSH));
+    void *r = mk_nolinger (ctx, ZMQ_PULL);
+    CHECK_OK (zmq_connect (r, "inproc://v2"));
+    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
+    char ep[256], local[256], remote[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, ep, &len));
+    uint64_t event = 0, count = 0, value = 0;
+    CHECK_OK (recv_u64 (r, &event, 1));
+    CHECK_EQ (event, ZMQ_EVENT_LISTENING);
+    CHECK_OK (recv_u64 (r, &count, 1));
+    CHECK_EQ (count, 1);
+    CHECK_OK (recv_u64 (r, &value, 1));
+    CHECK_OK (recv_str (r, local, sizeof local, 1));
+    CHECK_OK (recv_str (r, remote, sizeof remote, 0));
+    CHECK_STR_EQ (local, ep);
+    CHECK_STR_EQ (remote, "");
+    CHECK_OK (zmq_close (s));
+    CHECK_OK (recv_u64 (r, &event, 1));
+    CHECK_EQ (event, ZMQ_EVENT_CLOSED);
+    CHECK_OK (recv_u64 (r, &count, 1));
+    CHECK_OK (recv_u64 (r, &value, 1));
+    CHECK_OK (recv_str (r, local, sizeof local, 1));
+    CHECK_OK (recv_str (r, remote, sizeof remote, 0));
+    CHECK_OK (recv_u64 (r, &event, 1));
+    CHECK_EQ (event, ZMQ_EVENT_MONITOR_STOPPED);
+    CHECK_OK (zmq_close (r));
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+#endif
+
+int main (void)
+{
+    RUN (tcp_connection_events);
+    RUN (only_the_events_asked_for);
+    RUN (connect_to_a_dead_port_retries);
+    RUN (mechanism_mismatch_fails_the_handshake);
+    RUN (incompatible_peer_fails_the_handshake);
+    RUN (peer_gone_in_the_greeting);
+    RUN (ipc_connection_events);
+    RUN (bind_failed);
+    RUN (argument_checks);
+#ifdef ZMQ_BUILD_DRAFT_API
+    RUN (versioned_v2_frames);
+#endif
+    return test_summary ();
+}
