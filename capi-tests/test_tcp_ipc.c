@@ -12,6 +12,7 @@
     Expected results are libzmq 4.3's (zmq_tcp(7), zmq_ipc(7), zmq_setsockopt(3)); every case
     here also passes against the system libzmq (drafts aside).  */
 #include "testutil.h"
+#include "rawutil.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -51,22 +52,6 @@ static struct sockaddr_in loopback (int port)
     return a;
 }
 
-/*  A raw tcp listener on 127.0.0.1 at a port the kernel picks; *port gets it.  */
-static int raw_listen (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = loopback (0);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind (fd, (struct sockaddr *) &a, sizeof a) != 0 || listen (fd, 8) != 0
-        || getsockname (fd, (struct sockaddr *) &a, &len) != 0) {
-        if (fd >= 0)
-            close (fd);
-        return -1;
-    }
-    *port = ntohs (a.sin_port);
-    return fd;
-}
-
 /*  A port of 127.0.0.1 that was free a moment ago.  */
 static int free_port (void)
 {
@@ -75,17 +60,6 @@ static int free_port (void)
     if (fd >= 0)
         close (fd);
     return port;
-}
-
-static int raw_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = loopback (port);
-    if (fd >= 0 && connect (fd, (struct sockaddr *) &a, sizeof a) != 0) {
-        close (fd);
-        return -1;
-    }
-    return fd;
 }
 
 static int raw_connect_ipc (const char *path)

@@ -9,116 +9,24 @@
 */
 #include "testutil.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "rawutil.h"
 
-/*  How long a raw read waits before it gives up, in ms.  */
-#define RAW_TIMEOUT_MS 5000
+#include <sys/un.h>
 
 /*  ------------------------------------------------------------------------------------------
-    Raw socket helpers (plain functions: they report, the TEST bodies assert).  */
+    Raw socket helpers (plain functions: they report, the TEST bodies assert); the basic
+    ones (timeouts, connect, listen, accept, exact reads and writes) are rawutil.h's.  */
 
-static void raw_timeouts (int fd, int ms)
+/*  A raw TCP connection to 127.0.0.1:port with timeouts and TCP_NODELAY (what is written
+    by hand goes out as written); -1 on error.  */
+static int raw_connect_nodelay (int port)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/*  The port of a socket bound on tcp://127.0.0.1:*, from ZMQ_LAST_ENDPOINT; -1 on error.  */
-static int zmq_port (void *s)
-{
-    char ep[256];
-    size_t len = sizeof ep;
-    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, ep, &len) != 0)
-        return -1;
-    const char *colon = strrchr (ep, ':');
-    return colon ? atoi (colon + 1) : -1;
-}
-
-/*  A raw TCP connection to 127.0.0.1:port with timeouts; -1 on error.  */
-static int raw_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    raw_timeouts (fd, RAW_TIMEOUT_MS);
-    int one = 1;
-    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons ((uint16_t) port);
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    if (connect (fd, (struct sockaddr *) &a, sizeof a) != 0) {
-        close (fd);
-        return -1;
+    int fd = raw_connect (port);
+    if (fd >= 0) {
+        int one = 1;
+        setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     return fd;
-}
-
-/*  A raw listener on 127.0.0.1, any port (into *port); -1 on error.  */
-static int raw_listen (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind (fd, (struct sockaddr *) &a, sizeof a) != 0 || listen (fd, 4) != 0
-        || getsockname (fd, (struct sockaddr *) &a, &len) != 0) {
-        close (fd);
-        return -1;
-    }
-    *port = ntohs (a.sin_port);
-    return fd;
-}
-
-/*  Accepts one connection within RAW_TIMEOUT_MS, with timeouts set; -1 on error.  */
-static int raw_accept (int lfd)
-{
-    struct pollfd p = {lfd, POLLIN, 0};
-    if (poll (&p, 1, RAW_TIMEOUT_MS) != 1)
-        return -1;
-    int fd = accept (lfd, NULL, NULL);
-    if (fd >= 0)
-        raw_timeouts (fd, RAW_TIMEOUT_MS);
-    return fd;
-}
-
-static int write_all (int fd, const void *data, size_t n)
-{
-    const char *p = (const char *) data;
-    while (n > 0) {
-        ssize_t w = send (fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
-
-/*  Reads exactly n bytes; 0 on success, -1 on EOF, error or timeout.  */
-static int read_exact (int fd, void *buf, size_t n)
-{
-    char *p = (char *) buf;
-    while (n > 0) {
-        ssize_t r = recv (fd, p, n, 0);
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t) r;
-    }
-    return 0;
 }
 
 /*  1 if the peer closes the connection within ms (EOF or reset), whatever it sends first;
@@ -232,7 +140,7 @@ static long read_frame (int fd, int *flags, unsigned char *body, size_t cap)
     greeting bytes, sends a greeting with the given minor, reads our READY (into ready, its
     size into *ready_len if ready is not NULL) and sends READY with Socket-Type type (unless
     type is NULL). 0 on success, else the step that failed.  */
-static int raw_handshake (int fd, int minor, const char *type, unsigned char *ready,
+static int zmtp_handshake (int fd, int minor, const char *type, unsigned char *ready,
                           long *ready_len)
 {
     unsigned char g[64], theirs[64], rb[512];
@@ -260,10 +168,10 @@ static int raw_handshake (int fd, int minor, const char *type, unsigned char *re
     socket must still serve well-behaved peers. 0 on success.  */
 static int good_peer_sends_ok (int port)
 {
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     if (fd < 0)
         return -1;
-    int rc = raw_handshake (fd, 1, "PUSH", NULL, NULL);
+    int rc = zmtp_handshake (fd, 1, "PUSH", NULL, NULL);
     if (rc == 0)
         rc = write_all (fd, "\x00\x02ok", 4);
     close (fd);
@@ -300,7 +208,7 @@ TEST (greeting_is_staged_and_exact)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
 
     /*  First only the signature: FF, padding = routing-id length + 1, 7F.  */
@@ -373,9 +281,9 @@ TEST (long_form_for_a_short_frame)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     CHECK_EQ (write_all (fd, "\x02\x00\x00\x00\x00\x00\x00\x00\x03xyz", 12), 0);
     RECV_STR (pull, "xyz");
     close (fd);
@@ -401,11 +309,11 @@ TEST (ready_identity_per_type)
         int port;
         void *s = bound (ctx, cases[i].type, &port);
         CHECK (s);
-        int fd = raw_connect (port);
+        int fd = raw_connect_nodelay (port);
         CHECK (fd >= 0);
         unsigned char got[512], want[512];
         long gn = 0;
-        CHECK_EQ (raw_handshake (fd, 1, NULL, got, &gn), 0);
+        CHECK_EQ (zmtp_handshake (fd, 1, NULL, got, &gn), 0);
         size_t wn = ready_body (want, cases[i].name, cases[i].id);
         if ((size_t) gn != wn)
             TU_FAIL ("%s: READY of %ld bytes, expected %zu", cases[i].name, gn, wn);
@@ -419,7 +327,7 @@ TEST (ready_identity_per_type)
     CHECK (d);
     CHECK_OK (zmq_setsockopt (d, ZMQ_ROUTING_ID, "abc", 3));
     CHECK_OK (zmq_bind (d, "tcp://127.0.0.1:*"));
-    int fd = raw_connect (zmq_port (d));
+    int fd = raw_connect_nodelay (zmq_port (d));
     CHECK (fd >= 0);
     unsigned char sig[10];
     const unsigned char want_sig[10] = {0xff, 0, 0, 0, 0, 0, 0, 0, 4, 0x7f};
@@ -447,9 +355,9 @@ TEST (push_frames_exact)
     int port;
     void *push = bound (ctx, ZMQ_PUSH, &port);
     CHECK (push);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PULL", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PULL", NULL, NULL), 0);
 
     SEND_STR (push, "hello");
     SEND_PARTS (push, "a", "", "b");
@@ -484,7 +392,7 @@ TEST (everything_in_one_write)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
     unsigned char wire[256], body[64];
     size_t n = 0;
@@ -512,9 +420,9 @@ TEST (large_message_arrives_whole)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     size_t size = 3u << 20;
     unsigned char *big = malloc (size + 9), *got = malloc (size + 1);
     CHECK (big && got);
@@ -552,9 +460,9 @@ TEST (flow_control_with_a_raw_peer)
     CHECK (pull);
     CHECK_OK (set_int (pull, ZMQ_RCVHWM, 10));
     CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
-    int fd = raw_connect (zmq_port (pull));
+    int fd = raw_connect_nodelay (zmq_port (pull));
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     enum { COUNT = 20000 };
     static unsigned char wire[COUNT * 12];
     size_t n = 0;
@@ -596,9 +504,9 @@ TEST (pub_drops_data_from_subscribers)
     int port;
     void *pub = bound (ctx, ZMQ_PUB, &port);
     CHECK (pub);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "SUB", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "SUB", NULL, NULL), 0);
     static unsigned char wire[10000 * 7 + 32];
     size_t n = 0;
     for (int i = 0; i < 10000; i++)
@@ -648,12 +556,12 @@ TEST (ping_flood_without_reading)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
     /*  A small receive buffer, so our PONGs back up quickly.  */
     int small = 4096;
     setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     enum { PER_WRITE = 8192 };
     static unsigned char wire[PER_WRITE * 9];
     size_t n = 0;
@@ -725,7 +633,7 @@ TEST (router_and_rep_envelopes)
     int port;
     void *router = bound (ctx, ZMQ_ROUTER, &port);
     CHECK (router);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
     unsigned char g[64], theirs[64], body[128], frame[160];
     make_greeting (g, 1, "NULL");
@@ -748,9 +656,9 @@ TEST (router_and_rep_envelopes)
     int rport;
     void *rep = bound (ctx, ZMQ_REP, &rport);
     CHECK (rep);
-    fd = raw_connect (rport);
+    fd = raw_connect_nodelay (rport);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "REQ", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "REQ", NULL, NULL), 0);
     CHECK_EQ (write_all (fd, "\x01\x00\x00\x03req", 7), 0);
     RECV_FRAME (rep, "req", 0);
     SEND_STR (rep, "rep");
@@ -770,9 +678,9 @@ TEST (other_commands_after_the_handshake_are_ignored)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     CHECK_EQ (write_all (fd, "\x04\x08\x04PONGabc", 10), 0);
     CHECK_EQ (send_ready (fd, "PUSH"), 0);
     CHECK_EQ (write_all (fd, "\x04\x08\x05XYZZYab", 10), 0);
@@ -796,7 +704,7 @@ TEST (half_open_peers_get_no_messages)
     enum { HALF = 10 };
     int half[HALF];
     for (int i = 0; i < HALF; i++) {
-        half[i] = raw_connect (port);
+        half[i] = raw_connect_nodelay (port);
         CHECK (half[i] >= 0);
         /*  Some stop after our signature, some after a whole greeting.  */
         if (i % 2)
@@ -807,9 +715,9 @@ TEST (half_open_peers_get_no_messages)
             CHECK_EQ (write_all (half[i], g, 64), 0);
         }
     }
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PULL", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PULL", NULL, NULL), 0);
     for (int i = 0; i < 20; i++)
         SEND_STR (push, "m");
     for (int i = 0; i < 20; i++) {
@@ -850,7 +758,7 @@ TEST (ipc_raw_peer)
         } else {
             unsigned char ready[64];
             long rn = 0;
-            CHECK_EQ (raw_handshake (fd, 1, "PUSH", ready, &rn), 0);
+            CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", ready, &rn), 0);
             CHECK_EQ (rn, 26);
             CHECK_EQ (write_all (fd, "\x00\x03ipc", 5), 0);
             RECV_STR (pull, "ipc");
@@ -898,7 +806,7 @@ TEST (ready_with_large_metadata)
         size_t fn = 0;
         put_frame (frame, &fn, 4, body, bn);
         put_frame (frame, &fn, 0, "ok", 2);
-        int fd = raw_connect (port);
+        int fd = raw_connect_nodelay (port);
         unsigned char g[64], theirs[64], ready[64];
         make_greeting (g, 1, "NULL");
         int flags;
@@ -927,16 +835,16 @@ TEST (xpub_gets_subscriptions_from_30_and_31_peers)
     CHECK (xpub);
 
     /*  3.0: "\x01topic" as a data message.  */
-    int fd30 = raw_connect (port);
+    int fd30 = raw_connect_nodelay (port);
     CHECK (fd30 >= 0);
-    CHECK_EQ (raw_handshake (fd30, 0, "SUB", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd30, 0, "SUB", NULL, NULL), 0);
     CHECK_EQ (write_all (fd30, "\x00\x06\x01topic", 8), 0);
     RECV_FRAME_MEM (xpub, "\x01topic", 6, 0);
 
     /*  3.1: a SUBSCRIBE command, and a CANCEL.  */
-    int fd31 = raw_connect (port);
+    int fd31 = raw_connect_nodelay (port);
     CHECK (fd31 >= 0);
-    CHECK_EQ (raw_handshake (fd31, 1, "SUB", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd31, 1, "SUB", NULL, NULL), 0);
     CHECK_EQ (write_all (fd31, "\x04\x0d\x09SUBSCRIBEnew", 15), 0);
     RECV_FRAME_MEM (xpub, "\x01new", 4, 0);
 
@@ -1053,9 +961,9 @@ TEST (ping_gets_pong_with_context)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
 
     /*  TTL 10 ds, context "ctx-1".  */
     CHECK_EQ (write_all (fd, "\x04\x0c\x04PING\x00\x0a" "ctx-1", 14), 0);
@@ -1093,9 +1001,9 @@ TEST (subscribe_command_to_pull_is_ignored)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     CHECK_EQ (write_all (fd, "\x04\x0d\x09SUBSCRIBEabc", 15), 0);
     CHECK_EQ (write_all (fd, "\x00\x02ok", 4), 0);
     RECV_STR (pull, "ok");
@@ -1112,12 +1020,12 @@ TEST (subscribe_command_to_pull_is_ignored)
     handshake is set), and checks that we close the connection.  */
 static int hostile (int port, int handshake, const void *data, size_t len)
 {
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     if (fd < 0)
         return -1;
     int rc = 0;
     if (handshake)
-        rc = raw_handshake (fd, 1, "PUSH", NULL, NULL);
+        rc = zmtp_handshake (fd, 1, "PUSH", NULL, NULL);
     if (rc == 0 && len > 0)
         rc = write_all (fd, data, len);
     if (rc == 0)
@@ -1227,9 +1135,9 @@ TEST (message_over_maxmsgsize)
     CHECK_EQ (hostile (port, 1, l, sizeof l), 0);
     RECV_NONE (pull);
     /*  Exactly 100 is fine.  */
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     f[1] = 100;
     CHECK_EQ (write_all (fd, f, 102), 0);
     unsigned char got[128];
@@ -1278,7 +1186,7 @@ TEST (bad_handshakes)
         {"name past end", "\x04\x02\x09R", 4},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        int fd = raw_connect (port);
+        int fd = raw_connect_nodelay (port);
         CHECK (fd >= 0);
         unsigned char g[64], theirs[64];
         make_greeting (g, 1, "NULL");
@@ -1302,17 +1210,17 @@ TEST (push_to_push_is_refused)
     int port;
     void *push = bound (ctx, ZMQ_PUSH, &port);
     CHECK (push);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     CHECK (closed_within (fd, 3000));
     close (fd);
     /*  No pipe was attached for it: a send finds no peer.  */
     CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     /*  A PULL peer works.  */
-    fd = raw_connect (port);
+    fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PULL", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PULL", NULL, NULL), 0);
     SEND_STR (push, "fine");
     unsigned char got[6];
     CHECK_EQ (read_exact (fd, got, 6), 0);
@@ -1341,9 +1249,9 @@ TEST (stalled_handshake_is_closed)
     memcpy (gr + 64, "\x04\x1a\x05READY\x0bS", 10);
     CHECK_EQ (hostile (port, 0, gr, sizeof gr), 0);
     /*  A completed handshake is not closed by the handshake timer.  */
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+    CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
     msleep (500);
     CHECK_EQ (write_all (fd, "\x00\x02ok", 4), 0);
     RECV_STR (pull, "ok");
@@ -1532,7 +1440,7 @@ TEST (zmtp_20_peer_is_closed_for_now)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    int fd = raw_connect (port);
+    int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
     unsigned char sig[10], major;
     CHECK_EQ (read_exact (fd, sig, 10), 0);
@@ -1577,9 +1485,9 @@ TEST (half_sent_large_frames_are_freed)
     static unsigned char chunk[65536];
     memset (chunk, 'z', sizeof chunk);
     for (int i = 0; i < 20; i++) {
-        int fd = raw_connect (port);
+        int fd = raw_connect_nodelay (port);
         CHECK (fd >= 0);
-        CHECK_EQ (raw_handshake (fd, 1, "PUSH", NULL, NULL), 0);
+        CHECK_EQ (zmtp_handshake (fd, 1, "PUSH", NULL, NULL), 0);
         /*  4 MiB announced, 64 KiB sent, then gone; and a MORE part left dangling.  */
         unsigned char h[9] = {2, 0, 0, 0, 0, 0, 0x40, 0, 0};
         CHECK_EQ (write_all (fd, "\x01\x04part", 6), 0);

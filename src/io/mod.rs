@@ -1,6 +1,7 @@
 //! I/O threads: each runs a mio reactor that owns network connections (sessions) and
 //! listeners. Sockets talk to it through its mailbox, whose eventfd the reactor polls.
 
+mod conn;
 pub mod listener;
 pub mod raw;
 pub mod reactor;

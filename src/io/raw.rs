@@ -21,12 +21,13 @@
 //!   ZMQ_RECONNECT_IVL (with the same routing id, and a new connect notification), as libzmq.
 
 use std::ffi::CString;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 use std::time::Duration;
 
 use mio::Interest;
 
+use super::conn;
 use super::reactor::{Ctl, IoObject};
 use super::session::{Session, SessionConfig, Target};
 use super::stream::Stream;
@@ -147,14 +148,7 @@ impl RawSession {
         let Ok(mut stream) = opened else {
             return self.schedule_reconnect(ctl);
         };
-        let ok = ctl
-            .registry()
-            .register(
-                &mut stream,
-                ctl.token,
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .is_ok();
+        let ok = conn::register_connecting(ctl, &mut stream);
         self.conn = Some(RawConn::new(stream, true));
         if !ok {
             self.disconnected(ctl);
@@ -170,9 +164,7 @@ impl RawSession {
             Duration::from_millis(self.reconnect_ivl.max(0) as u64),
             TIMER_RECONNECT,
         );
-        if self.cfg.reconnect_ivl_max > 0 {
-            self.reconnect_ivl = (self.reconnect_ivl * 2).min(self.cfg.reconnect_ivl_max);
-        }
+        self.reconnect_ivl = conn::backoff(self.reconnect_ivl, self.cfg.reconnect_ivl_max);
     }
 
     /// The connection is gone (EOF, error, or a connect that failed): tell the socket if it
@@ -194,17 +186,8 @@ impl RawSession {
 
     /// Closes the connection (if any) and ends the pipe; the reactor then drops the session.
     fn finish(&mut self, ctl: &mut Ctl) {
-        if let Some(mut c) = self.conn.take() {
-            let _ = ctl.registry().deregister(&mut c.stream);
-        }
-        if let Some(mut p) = self.pipe.take() {
-            ctl.disown_key(p.id());
-            if p.release_drain() {
-                self.cfg.draining.sub();
-            }
-            // What was received stays readable by the socket.
-            p.terminate(true);
-        }
+        let stream = self.conn.take().map(|c| c.stream);
+        conn::close(ctl, stream, &mut self.pipe, &self.cfg);
         self.done = true;
     }
 
@@ -292,31 +275,11 @@ impl RawSession {
         if c.connecting {
             return true;
         }
-        while c.pending_out() {
-            match c.stream.write(&c.out[c.out_pos..]) {
-                Ok(0) => return false,
-                Ok(n) => c.out_pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return false,
-            }
-        }
-        if !c.pending_out() {
-            c.out.clear();
-            c.out_pos = 0;
+        if !conn::write_out(&mut c.stream, &mut c.out, &mut c.out_pos) {
+            return false;
         }
         let want_write = c.pending_out();
-        if want_write != c.writable_interest {
-            let interest = if want_write {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            let _ = ctl
-                .registry()
-                .reregister(&mut c.stream, ctl.token, interest);
-            c.writable_interest = want_write;
-        }
+        conn::set_write_interest(ctl, &mut c.stream, &mut c.writable_interest, want_write);
         true
     }
 
@@ -419,17 +382,12 @@ impl IoObject for RawSession {
                 }
                 // The socket ended its end: a close request or a disconnect (linger -1,
                 // deliver everything), or the socket closing (its ZMQ_LINGER).
-                let linger = self.pipe.as_ref().map_or(0, |p| p.peer_linger());
                 let connected = self.conn.as_ref().is_some_and(|c| !c.connecting);
-                let pending = self.pipe.as_mut().is_some_and(|p| p.check_read());
-                if linger == 0 || (!pending && !connected) {
+                if !conn::start_linger(ctl, &mut self.pipe, connected, TIMER_LINGER) {
                     self.finish(ctl);
                     return;
                 }
                 self.draining = true;
-                if linger > 0 {
-                    ctl.add_timer(Duration::from_millis(linger as u64), TIMER_LINGER);
-                }
                 self.pump(ctl, false);
             }
             _ => {}

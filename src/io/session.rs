@@ -12,7 +12,7 @@
 //! disconnected.
 
 use std::collections::BTreeMap;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use mio::Interest;
 
+use super::conn;
 use super::reactor::{Ctl, IoObject};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints, Monitor};
@@ -322,14 +323,7 @@ impl Session {
     fn try_connect(&mut self, ctl: &mut Ctl) {
         match self.open() {
             Ok(mut stream) => {
-                let ok = ctl
-                    .registry()
-                    .register(
-                        &mut stream,
-                        ctl.token,
-                        Interest::READABLE | Interest::WRITABLE,
-                    )
-                    .is_ok();
+                let ok = conn::register_connecting(ctl, &mut stream);
                 self.conn_gen += 1;
                 if matches!(stream, Stream::Tcp(_)) {
                     // A tcp connect is always under way at first (EINPROGRESS), as libzmq's.
@@ -383,10 +377,7 @@ impl Session {
             ivl,
             &Endpoints::connecting(&self.cfg.endpoint),
         );
-        // Exponential backoff up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
-        if self.cfg.reconnect_ivl_max > 0 {
-            self.reconnect_ivl = (self.reconnect_ivl * 2).min(self.cfg.reconnect_ivl_max);
-        }
+        self.reconnect_ivl = conn::backoff(self.reconnect_ivl, self.cfg.reconnect_ivl_max);
     }
 
     /// The connection is gone: reconnect (connecting side) or end (accepted side).
@@ -422,17 +413,8 @@ impl Session {
     }
 
     fn finish(&mut self, ctl: &mut Ctl) {
-        if let Some(mut c) = self.conn.take() {
-            let _ = ctl.registry().deregister(&mut c.stream);
-        }
-        if let Some(mut p) = self.pipe.take() {
-            ctl.disown_key(p.id());
-            if p.release_drain() {
-                self.cfg.draining.sub();
-            }
-            // What was received stays readable by the socket.
-            p.terminate(true);
-        }
+        let stream = self.conn.take().map(|c| c.stream);
+        conn::close(ctl, stream, &mut self.pipe, &self.cfg);
         self.done = true;
     }
 
@@ -821,31 +803,11 @@ impl Session {
         let Some(c) = self.conn.as_mut() else {
             return true;
         };
-        while c.out_pos < c.out.len() {
-            match c.stream.write(&c.out[c.out_pos..]) {
-                Ok(0) => return false,
-                Ok(n) => c.out_pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return false,
-            }
-        }
-        if c.out_pos == c.out.len() {
-            c.out.clear();
-            c.out_pos = 0;
+        if !conn::write_out(&mut c.stream, &mut c.out, &mut c.out_pos) {
+            return false;
         }
         let want_write = c.out_pos < c.out.len() || c.phase == Phase::Connecting;
-        if want_write != c.writable_interest {
-            let interest = if want_write {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            let _ = ctl
-                .registry()
-                .reregister(&mut c.stream, ctl.token, interest);
-            c.writable_interest = want_write;
-        }
+        conn::set_write_interest(ctl, &mut c.stream, &mut c.writable_interest, want_write);
         true
     }
 
@@ -1099,20 +1061,15 @@ impl IoObject for Session {
             }
             Command::PipeTerm(_) => {
                 // The socket went away: deliver what it left for as long as its linger allows.
-                let linger = self.pipe.as_ref().map_or(0, |p| p.peer_linger());
                 let connected = self
                     .conn
                     .as_ref()
                     .is_some_and(|c| c.phase == Phase::Traffic);
-                let pending = self.pipe.as_mut().is_some_and(|p| p.check_read());
-                if linger == 0 || (!pending && !connected) {
+                if !conn::start_linger(ctl, &mut self.pipe, connected, TIMER_LINGER) {
                     self.finish(ctl);
                     return;
                 }
                 self.draining = true;
-                if linger > 0 {
-                    ctl.add_timer(Duration::from_millis(linger as u64), TIMER_LINGER);
-                }
                 self.pump(ctl, false);
             }
             _ => {}

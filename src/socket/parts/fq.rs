@@ -3,77 +3,48 @@
 
 use crate::error::{Error, Result};
 use crate::msg::Msg;
+use crate::socket::parts::active_set::ActiveSet;
 use crate::socket::pipes::Pipes;
 
 #[derive(Default)]
 pub struct FairQueue {
-    /// Pipe indices; the first `active` may have messages.
-    pipes: Vec<usize>,
-    active: usize,
-    current: usize,
-    /// Inside a multipart message: the next part comes from `pipes[current]`.
+    /// The pipes; the active ones may have messages.
+    set: ActiveSet,
+    /// Inside a multipart message: the next part comes from the current pipe.
     more: bool,
 }
 
 impl FairQueue {
     pub fn attach(&mut self, i: usize) {
-        self.pipes.push(i);
-        let last = self.pipes.len() - 1;
-        self.pipes.swap(self.active, last);
-        self.active += 1;
+        self.set.attach(i);
     }
 
     pub fn detach(&mut self, i: usize) {
-        let Some(mut pos) = self.pipes.iter().position(|&p| p == i) else {
-            return;
-        };
-        if pos < self.active {
-            if pos == self.current && self.more {
+        if let Some(d) = self.set.detach(i) {
+            if d.active && d.current && self.more {
                 // The rest of that message is lost with the pipe.
                 self.more = false;
             }
-            self.active -= 1;
-            self.pipes.swap(pos, self.active);
-            if self.current == self.active {
-                self.current = 0;
-            }
-            pos = self.active;
         }
-        // pos is in the inactive region, as is the last element: the active region stays.
-        self.pipes.swap_remove(pos);
     }
 
     /// Pipe `i` has messages again.
     pub fn activated(&mut self, i: usize) {
-        if let Some(pos) = self.pipes.iter().position(|&p| p == i) {
-            if pos >= self.active {
-                self.pipes.swap(pos, self.active);
-                self.active += 1;
-            }
-        }
-    }
-
-    fn deactivate_current(&mut self) {
-        self.active -= 1;
-        self.pipes.swap(self.current, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.set.activated(i);
     }
 
     /// Next part and the pipe it came from, or EAGAIN.
     pub fn recv_from(&mut self, ps: &mut Pipes) -> Result<(Msg, usize)> {
-        while self.active > 0 {
-            let i = self.pipes[self.current];
+        while let Some(i) = self.set.current() {
             if let Some(m) = ps.read(i) {
                 self.more = m.more();
                 if !self.more {
-                    self.current = (self.current + 1) % self.active;
+                    self.set.advance();
                 }
                 return Ok((m, i));
             }
             self.more = false;
-            self.deactivate_current();
+            self.set.deactivate_current();
         }
         Err(Error::AGAIN)
     }
@@ -83,23 +54,14 @@ impl FairQueue {
     }
 
     pub fn has_in(&mut self, ps: &mut Pipes) -> bool {
-        if self.more {
-            return true;
-        }
-        while self.active > 0 {
-            if ps.check_read(self.pipes[self.current]) {
-                return true;
-            }
-            self.deactivate_current();
-        }
-        false
+        self.more || self.set.any_ready(|i| ps.check_read(i))
     }
 
     pub fn len(&self) -> usize {
-        self.pipes.len()
+        self.set.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pipes.is_empty()
+        self.set.is_empty()
     }
 }

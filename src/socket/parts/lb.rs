@@ -2,15 +2,14 @@
 
 use crate::error::{Error, Result};
 use crate::msg::Msg;
+use crate::socket::parts::active_set::ActiveSet;
 use crate::socket::pipes::Pipes;
 
 #[derive(Default)]
 pub struct LoadBalancer {
-    /// Pipe indices; the first `active` may take messages.
-    pipes: Vec<usize>,
-    active: usize,
-    current: usize,
-    /// Inside a multipart message: the next part goes to `pipes[current]`.
+    /// The pipes; the active ones may take messages.
+    set: ActiveSet,
+    /// Inside a multipart message: the next part goes to the current pipe.
     more: bool,
     /// The pipe died inside a multipart message: drop its remaining parts.
     dropping: bool,
@@ -18,46 +17,22 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     pub fn attach(&mut self, i: usize) {
-        self.pipes.push(i);
-        self.activated(i);
+        self.set.attach(i);
     }
 
     pub fn detach(&mut self, i: usize) {
-        let Some(mut pos) = self.pipes.iter().position(|&p| p == i) else {
-            return;
-        };
-        if pos == self.current && self.more {
-            // The peer went away mid-message: swallow the rest of it.
-            self.dropping = true;
-            self.more = false;
-        }
-        if pos < self.active {
-            self.active -= 1;
-            self.pipes.swap(pos, self.active);
-            if self.current == self.active {
-                self.current = 0;
+        if let Some(d) = self.set.detach(i) {
+            if d.current && self.more {
+                // The peer went away mid-message: swallow the rest of it.
+                self.dropping = true;
+                self.more = false;
             }
-            pos = self.active;
         }
-        self.pipes.swap_remove(pos);
     }
 
     /// Pipe `i` has room again.
     pub fn activated(&mut self, i: usize) {
-        if let Some(pos) = self.pipes.iter().position(|&p| p == i) {
-            if pos >= self.active {
-                self.pipes.swap(pos, self.active);
-                self.active += 1;
-            }
-        }
-    }
-
-    fn deactivate_current(&mut self) {
-        self.active -= 1;
-        self.pipes.swap(self.current, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.set.activated(i);
     }
 
     /// Sends a part; returns the pipe used (None if the part was dropped). EAGAIN when no
@@ -68,8 +43,7 @@ impl LoadBalancer {
             drop(std::mem::take(msg));
             return Ok(None);
         }
-        while self.active > 0 {
-            let i = self.pipes[self.current];
+        while let Some(i) = self.set.current() {
             if ps.check_write(i) {
                 let m = std::mem::take(msg);
                 let more = m.more();
@@ -77,7 +51,7 @@ impl LoadBalancer {
                 self.more = more;
                 if !more {
                     ps.flush(i);
-                    self.current = (self.current + 1) % self.active;
+                    self.set.advance();
                 }
                 return Ok(Some(i));
             }
@@ -85,11 +59,11 @@ impl LoadBalancer {
                 // Later parts always fit unless the peer is gone: drop the rest.
                 self.more = false;
                 self.dropping = msg.more();
-                self.deactivate_current();
+                self.set.deactivate_current();
                 drop(std::mem::take(msg));
                 return Ok(None);
             }
-            self.deactivate_current();
+            self.set.deactivate_current();
         }
         Err(Error::AGAIN)
     }
@@ -99,23 +73,14 @@ impl LoadBalancer {
     }
 
     pub fn has_out(&mut self, ps: &mut Pipes) -> bool {
-        if self.more {
-            return true;
-        }
-        while self.active > 0 {
-            if ps.check_write(self.pipes[self.current]) {
-                return true;
-            }
-            self.deactivate_current();
-        }
-        false
+        self.more || self.set.any_ready(|i| ps.check_write(i))
     }
 
     pub fn len(&self) -> usize {
-        self.pipes.len()
+        self.set.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pipes.is_empty()
+        self.set.is_empty()
     }
 }

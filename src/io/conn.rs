@@ -1,0 +1,115 @@
+//! Pieces the ZMTP session and the raw (STREAM) session share: writing the output buffer,
+//! keeping the WRITABLE interest in step with it, and ending the session's pipe.
+
+use std::io::{ErrorKind, Write};
+use std::time::Duration;
+
+use mio::Interest;
+
+use super::reactor::Ctl;
+use super::session::SessionConfig;
+use super::stream::Stream;
+use crate::pipe::duplex::Pipe;
+
+/// Writes `out[*pos..]` to the stream until it is all written or the stream would block;
+/// an output buffer written through is emptied. False if the connection broke.
+pub(super) fn write_out(stream: &mut Stream, out: &mut Vec<u8>, pos: &mut usize) -> bool {
+    while *pos < out.len() {
+        match stream.write(&out[*pos..]) {
+            Ok(0) => return false,
+            Ok(n) => *pos += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        }
+    }
+    if *pos == out.len() {
+        out.clear();
+        *pos = 0;
+    }
+    true
+}
+
+/// Registers the stream for WRITABLE too while `want_write`, for READABLE only otherwise;
+/// `writable` is the interest registered now.
+pub(super) fn set_write_interest(
+    ctl: &mut Ctl,
+    stream: &mut Stream,
+    writable: &mut bool,
+    want_write: bool,
+) {
+    if want_write != *writable {
+        let interest = if want_write {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        let _ = ctl.registry().reregister(stream, ctl.token, interest);
+        *writable = want_write;
+    }
+}
+
+/// Ends the session's end of its pipe (if it still has one): the reactor stops routing its
+/// commands here, a drain it held for the context's termination is released, and what was
+/// received stays readable by the socket.
+fn end_pipe(ctl: &mut Ctl, pipe: &mut Option<Pipe>, cfg: &SessionConfig) {
+    if let Some(mut p) = pipe.take() {
+        ctl.disown_key(p.id());
+        if p.release_drain() {
+            cfg.draining.sub();
+        }
+        p.terminate(true);
+    }
+}
+
+/// The socket ended its end of the pipe: arms the linger timer `timer` (for the socket's
+/// ZMQ_LINGER, if positive) and answers true when there is something to deliver (messages
+/// left in the pipe, or a connection that is up) and the linger allows it; false when the
+/// session is to finish now.
+pub(super) fn start_linger(
+    ctl: &mut Ctl,
+    pipe: &mut Option<Pipe>,
+    connected: bool,
+    timer: u64,
+) -> bool {
+    let linger = pipe.as_ref().map_or(0, |p| p.peer_linger());
+    let pending = pipe.as_mut().is_some_and(|p| p.check_read());
+    if linger == 0 || (!pending && !connected) {
+        return false;
+    }
+    if linger > 0 {
+        ctl.add_timer(Duration::from_millis(linger as u64), timer);
+    }
+    true
+}
+
+/// Registers the stream of a connect in progress (readable and writable: its end shows as
+/// either); false if that failed.
+pub(super) fn register_connecting(ctl: &mut Ctl, stream: &mut Stream) -> bool {
+    ctl.registry()
+        .register(stream, ctl.token, Interest::READABLE | Interest::WRITABLE)
+        .is_ok()
+}
+
+/// The reconnect interval after `ivl`: doubled up to ZMQ_RECONNECT_IVL_MAX when that is set
+/// (exponential backoff, as libzmq), else unchanged.
+pub(super) fn backoff(ivl: i32, ivl_max: i32) -> i32 {
+    if ivl_max > 0 {
+        (ivl * 2).min(ivl_max)
+    } else {
+        ivl
+    }
+}
+
+/// Closes the connection's stream (if any), then ends the session's pipe (`end_pipe`).
+pub(super) fn close(
+    ctl: &mut Ctl,
+    stream: Option<Stream>,
+    pipe: &mut Option<Pipe>,
+    cfg: &SessionConfig,
+) {
+    if let Some(mut stream) = stream {
+        let _ = ctl.registry().deregister(&mut stream);
+    }
+    end_pipe(ctl, pipe, cfg);
+}
