@@ -15,7 +15,7 @@ else
 PC_DEFINES =
 endif
 
-.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo examples examples-test interop-test clean
+.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo examples examples-test interop-test clean bench bench-quick
 
 all: lib pkgconfig/libzmq.pc
 
@@ -117,3 +117,9 @@ examples-test: examples
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+bench: lib
+	python3 bench/run.py --lib $(LIBDIR)
+
+bench-quick: lib
+	python3 bench/run.py --lib $(LIBDIR) --quick

@@ -599,6 +599,65 @@ TEST (ipc_works_too)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+/*  The next v1 monitor event's number (its value into *value), or -1 within 3 s.  */
+static int next_event (void *mon, uint32_t *value)
+{
+    unsigned char head[6];
+    char ep[256];
+    if (zmq_recv (mon, head, sizeof head, 0) != 6 || zmq_recv (mon, ep, sizeof ep, 0) < 0)
+        return -1;
+    uint16_t e;
+    memcpy (&e, head, 2);
+    memcpy (value, head + 2, 4);
+    return e;
+}
+
+/*  STREAM connections report monitor events as ZMTP ones do: ACCEPTED and DISCONNECTED on
+    the bind side; CONNECT_DELAYED, CONNECTED and DISCONNECTED on the connect side.  */
+TEST (monitor_events)
+{
+    void *ctx = zmq_ctx_new ();
+    void *srv = mk_socket (ctx, ZMQ_STREAM, 3000, 3000, 0);
+    void *cli = mk_socket (ctx, ZMQ_STREAM, 3000, 3000, 0);
+    CHECK_OK (zmq_socket_monitor (srv, "inproc://stream-mon-s", ZMQ_EVENT_ALL));
+    CHECK_OK (zmq_socket_monitor (cli, "inproc://stream-mon-c", ZMQ_EVENT_ALL));
+    void *smon = mk_socket (ctx, ZMQ_PAIR, 3000, 3000, 0);
+    void *cmon = mk_socket (ctx, ZMQ_PAIR, 3000, 3000, 0);
+    CHECK_OK (zmq_connect (smon, "inproc://stream-mon-s"));
+    CHECK_OK (zmq_connect (cmon, "inproc://stream-mon-c"));
+    CHECK_OK (zmq_bind (srv, "tcp://127.0.0.1:*"));
+    uint32_t v;
+    CHECK_EQ (next_event (smon, &v), ZMQ_EVENT_LISTENING);
+    char ep[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (srv, ZMQ_LAST_ENDPOINT, ep, &len));
+    CHECK_OK (zmq_connect (cli, ep));
+    CHECK_EQ (next_event (cmon, &v), ZMQ_EVENT_CONNECT_DELAYED);
+    CHECK_EQ (next_event (cmon, &v), ZMQ_EVENT_CONNECTED);
+    CHECK_EQ (next_event (smon, &v), ZMQ_EVENT_ACCEPTED);
+    /*  The server closes the connection (an empty frame to its id): as in libzmq, a close
+        of its own is no event there; the client sees the connection go, and reconnects.  */
+    unsigned char id[256];
+    int id_len = 0;
+    RECV_FROM (srv, id, id_len, "", 0);
+    SEND_TO (srv, id, id_len, "", 0);
+    /*  (libzmq ends the connection as the socket processes commands: keep it doing so
+        until the client's monitor has news.)  */
+    for (int i = 0; i < 300 && !wait_in (cmon, 10); i++) {
+        len = sizeof v;
+        CHECK (zmq_getsockopt (srv, ZMQ_EVENTS, &v, &len) == 0);
+    }
+    /*  libzmq reports a raw connection's end as a failed handshake (with the errno: EPIPE
+        for the peer's close) before the disconnection; so do we.  */
+    CHECK_EQ (next_event (cmon, &v), ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    CHECK_EQ (v, (uint32_t) EPIPE);
+    CHECK_EQ (next_event (cmon, &v), ZMQ_EVENT_DISCONNECTED);
+    CHECK_EQ (next_event (cmon, &v), ZMQ_EVENT_CONNECT_RETRIED);
+    CHECK_EQ (next_event (smon, &v), ZMQ_EVENT_ACCEPTED);
+    CLOSE_ALL (srv, cli, smon, cmon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     RUN (connect_notification_and_http_exchange);
@@ -616,5 +675,6 @@ int main (void)
     RUN (a_slow_reader_pauses_the_connection);
     RUN (closing_with_linger_delivers_first);
     RUN (ipc_works_too);
+    RUN (monitor_events);
     return test_summary ();
 }

@@ -776,6 +776,116 @@ TEST (reconnect_stop_conn_refused)
 }
 #endif
 
+/*  1 if s can send within ms (zmq_poll for ZMQ_POLLOUT).  */
+static int wait_out (void *s, int ms)
+{
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLOUT, 0};
+    return zmq_poll (&item, 1, ms) == 1 && (item.revents & ZMQ_POLLOUT);
+}
+
+/*  ZMQ_IMMEDIATE: no queue for a peer that is not connected. A connect to an ipc path
+    nobody listens on gives a DEALER nowhere to send (without the option the message would
+    queue); once a ROUTER binds there and the handshake is done, sending works.  */
+TEST (immediate_queues_only_to_connected_peers)
+{
+    void *ctx = zmq_ctx_new ();
+    void *dealer = mk_nolinger (ctx, ZMQ_DEALER), *plain = mk_nolinger (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    char ep[128];
+    snprintf (ep, sizeof ep, "ipc:///tmp/zmq-immediate-%d.sock", (int) getpid ());
+    CHECK_OK (set_int (dealer, ZMQ_IMMEDIATE, 1));
+    CHECK_EQ (get_int (dealer, ZMQ_IMMEDIATE), 1);
+    CHECK_OK (set_int (dealer, ZMQ_RECONNECT_IVL, 20));
+    CHECK_OK (zmq_connect (dealer, ep));
+    CHECK_OK (zmq_connect (plain, ep));
+    CHECK_ERR (zmq_send (dealer, "early", 5, ZMQ_DONTWAIT), EAGAIN);
+    CHECK (!wait_out (dealer, 0));
+    SEND_STR (plain, "queued");
+    CHECK_OK (zmq_bind (router, ep));
+    CHECK (wait_out (dealer, 5000));
+    SEND_STR (dealer, "now");
+    /*  Both arrive (in either order): the plain DEALER's queued message and the new one.  */
+    char id[32], body[32];
+    int got_now = 0, got_queued = 0;
+    for (int i = 0; i < 2; i++) {
+        CHECK (zmq_recv (router, id, sizeof id, 0) > 0);
+        int n = zmq_recv (router, body, sizeof body - 1, 0);
+        CHECK (n > 0);
+        body[n] = 0;
+        got_now += strcmp (body, "now") == 0;
+        got_queued += strcmp (body, "queued") == 0;
+    }
+    CHECK (got_now == 1 && got_queued == 1);
+    CLOSE_ALL (dealer, plain, router);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  With ZMQ_IMMEDIATE a PUSH connected to a dead endpoint and a live one sends everything
+    to the live one (without it, round robin would queue half for the dead one).  */
+TEST (immediate_skips_dead_endpoints)
+{
+    void *ctx = zmq_ctx_new ();
+    void *push = mk_nolinger (ctx, ZMQ_PUSH), *pull = mk_nolinger (ctx, ZMQ_PULL);
+    CHECK_OK (set_int (push, ZMQ_IMMEDIATE, 1));
+    CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
+    char live[256], dead[128];
+    last_endpoint (pull, live, sizeof live);
+    snprintf (dead, sizeof dead, "ipc:///tmp/zmq-immediate-dead-%d.sock", (int) getpid ());
+    CHECK_OK (zmq_connect (push, dead));
+    CHECK_OK (zmq_connect (push, live));
+    CHECK (wait_out (push, 5000));
+    for (int i = 0; i < 10; i++)
+        SEND_STR (push, "m");
+    for (int i = 0; i < 10; i++)
+        RECV_STR (pull, "m");
+    CLOSE_ALL (push, pull);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  When the connection of an ZMQ_IMMEDIATE socket drops, its queue goes with it (the monitor
+    reports DISCONNECTED after that), and it comes back with the next connection; zmq_disconnect
+    ends a connect that never got through.  */
+TEST (immediate_pipe_lives_with_the_connection)
+{
+    void *ctx = zmq_ctx_new ();
+    void *dealer = mk_nolinger (ctx, ZMQ_DEALER);
+    void *router = mk_nolinger (ctx, ZMQ_ROUTER);
+    CHECK_OK (set_int (dealer, ZMQ_IMMEDIATE, 1));
+    CHECK_OK (set_int (dealer, ZMQ_RECONNECT_IVL, 20));
+    CHECK_OK (zmq_socket_monitor (dealer, "inproc://mon-imm", ZMQ_EVENT_DISCONNECTED));
+    void *mon = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_connect (mon, "inproc://mon-imm"));
+    CHECK_OK (zmq_bind (router, "tcp://127.0.0.1:*"));
+    char ep[256];
+    last_endpoint (router, ep, sizeof ep);
+    CHECK_OK (zmq_connect (dealer, ep));
+    CHECK (wait_out (dealer, 5000));
+    SEND_STR (dealer, "one");
+    char id[32], body[32];
+    CHECK (zmq_recv (router, id, sizeof id, 0) > 0);
+    RECV_STR (router, "one");
+    /*  The ROUTER goes away: the DEALER is left with nowhere to send.  */
+    CHECK_OK (zmq_close (router));
+    CHECK (wait_in (mon, 5000));
+    CHECK_ERR (zmq_send (dealer, "lost", 4, ZMQ_DONTWAIT), EAGAIN);
+    /*  A new ROUTER on the same endpoint: the DEALER reconnects and can send again.  */
+    router = mk_nolinger (ctx, ZMQ_ROUTER);
+    CHECK_OK (bind_retry (router, ep));
+    CHECK (wait_out (dealer, 5000));
+    SEND_STR (dealer, "two");
+    CHECK (zmq_recv (router, id, sizeof id, 0) > 0);
+    RECV_STR (router, "two");
+    /*  zmq_disconnect of a pending ZMQ_IMMEDIATE connect is known (not ENOENT).  */
+    char nowhere[128];
+    snprintf (nowhere, sizeof nowhere, "ipc:///tmp/zmq-immediate-none-%d.sock", (int) getpid ());
+    CHECK_OK (zmq_connect (dealer, nowhere));
+    CHECK_OK (zmq_disconnect (dealer, nowhere));
+    CHECK_ERR (zmq_disconnect (dealer, nowhere), ENOENT);
+    (void) body;
+    CLOSE_ALL (dealer, router, mon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     /*  Where wildcard ipc binds make their directory (libzmq: the current one without it).  */
@@ -799,6 +909,9 @@ int main (void)
     RUN (accept_side_socket_options);
     RUN (bindtodevice);
     RUN (connect_timeout);
+    RUN (immediate_queues_only_to_connected_peers);
+    RUN (immediate_skips_dead_endpoints);
+    RUN (immediate_pipe_lives_with_the_connection);
 #ifdef ZMQ_RECONNECT_STOP
     RUN (reconnect_stop_conn_refused);
 #endif

@@ -753,7 +753,10 @@ TEST (ipc_raw_peer)
         strcpy (a.sun_path, path);
         CHECK_OK (connect (fd, (struct sockaddr *) &a, sizeof a));
         if (round == 0) {
-            CHECK_EQ (write_all (fd, "\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7e", 10), 0);
+            /*  A 3.x greeting of all FF (no such mechanism).  */
+            unsigned char junk[64];
+            memset (junk, 0xff, sizeof junk);
+            CHECK_EQ (write_all (fd, junk, sizeof junk), 0);
             CHECK (closed_within (fd, 3000));
         } else {
             unsigned char ready[64];
@@ -1040,10 +1043,16 @@ TEST (garbage_instead_of_a_greeting)
     int port;
     void *pull = bound (ctx, ZMQ_PULL, &port);
     CHECK (pull);
-    /*  An HTTP request (not FF: also what a ZMTP 1.0 peer looks like, see below).  */
+    /*  An HTTP request: not FF, so it reads as a ZMTP 1.0 peer (as in libzmq) whose first
+        frame ("G" = 71 octets) never completes: nothing is delivered, and the socket serves
+        the next peer while that connection stays open.  */
     const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-    CHECK_EQ (hostile (port, 0, http, sizeof http - 1), 0);
+    int hfd = raw_connect_nodelay (port);
+    CHECK (hfd >= 0);
+    CHECK_EQ (write_all (hfd, http, sizeof http - 1), 0);
     STILL_SERVES (pull, port);
+    RECV_NONE (pull);
+    close (hfd);
     /*  A valid signature and major, then 53 bytes of noise (mechanism "\x01\x02...").  */
     unsigned char g[64];
     for (int i = 0; i < 64; i++)
@@ -1424,17 +1433,81 @@ TEST (half_sent_message_is_not_resumed_elsewhere)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-/*  ZMTP 2.0 and 1.0 peers.
+/*  ZMTP 2.0 and 1.0 peers, served as libzmq 4.3.5 serves them when no security is set: to
+    a 2.0 peer (revision 01 after the signature) we send our socket-type octet and talk 2.0
+    framing from an identity frame on; a revision 00 peer gets the same greeting and 1.0
+    framing; a 1.0 peer without a greeting (first octet not FF, or octet 9 with bit 0 clear)
+    reads our signature as the header of our identity message, whose body follows.  */
 
-    TODO(next session): libzmq 4.3.5 accepts both when no security is configured: to a 2.0
-    peer (revision 01 after the signature) it sends its socket-type octet and talks 2.0
-    framing, starting with an identity frame; to a 1.0 peer (first octet not FF, or octet 9
-    with bit 0 clear) it talks 1.0 framing from an identity message on. We do not support
-    them yet: today we close the connection. When they are supported, these cases must
-    change to check the 2.0 reply (`FF 00*7 01 7F 01 <type>`, then `00 00` identity) and an
-    exchange of messages — and that a peer with a mechanism other than NULL (or a ZAP
-    domain) still refuses them (CVE-2014-7202/9721).  */
-TEST (zmtp_20_peer_is_closed_for_now)
+/*  Reads n bytes from fd and compares them with want; 0 if equal.  */
+static int expect_bytes (int fd, const void *want, size_t n)
+{
+    unsigned char got[64];
+    if (n > sizeof got || read_exact (fd, got, n) != 0)
+        return -1;
+    return memcmp (got, want, n) == 0 ? 0 : 1;
+}
+
+TEST (zmtp_20_peer_talks_20)
+{
+    void *ctx = zmq_ctx_new ();
+    int port;
+    void *router = bound (ctx, ZMQ_ROUTER, &port);
+    CHECK (router);
+    int fd = raw_connect_nodelay (port);
+    CHECK (fd >= 0);
+    /*  Staged as libzmq: our signature, our major once theirs came, then our socket type
+        (ROUTER = 6) once their revision (01) showed a 2.0 peer.  */
+    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
+    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
+    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
+    CHECK_EQ (write_all (fd, "\x01\x05", 2), 0);
+    CHECK_EQ (expect_bytes (fd, "\x06", 1), 0);
+    /*  Our (empty) identity in 2.0 framing, then theirs, then messages.  */
+    CHECK_EQ (expect_bytes (fd, "\x00\x00", 2), 0);
+    CHECK_EQ (write_all (fd, "\x00\x03" "abc" "\x00\x05hello" "\x01\x01" "a" "\x00\x01" "b", 18),
+              0);
+    RECV_PARTS (router, "abc", "hello");
+    RECV_PARTS (router, "abc", "a", "b");
+    SEND_PARTS (router, "abc", "world");
+    SEND_PARTS (router, "abc", "x", "y");
+    CHECK_EQ (expect_bytes (fd, "\x00\x05world\x01\x01x\x00\x01y", 13), 0);
+    close (fd);
+    CLOSE_ALL (router);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  Our connecting DEALER with a 2.0 peer listening.  */
+TEST (zmtp_20_peer_connecting_side)
+{
+    void *ctx = zmq_ctx_new ();
+    int port;
+    int lfd = raw_listen (&port);
+    CHECK (lfd >= 0);
+    void *dealer = mk_socket (ctx, ZMQ_DEALER, 3000, 3000, 0);
+    CHECK (dealer);
+    char ep[64];
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    CHECK_OK (zmq_connect (dealer, ep));
+    int fd = raw_accept (lfd);
+    CHECK (fd >= 0);
+    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
+    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
+    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
+    CHECK_EQ (write_all (fd, "\x01\x06\x00\x02id", 6), 0);
+    CHECK_EQ (expect_bytes (fd, "\x05\x00\x00", 3), 0);
+    SEND_STR (dealer, "up");
+    CHECK_EQ (expect_bytes (fd, "\x00\x02up", 4), 0);
+    CHECK_EQ (write_all (fd, "\x00\x04" "down", 6), 0);
+    RECV_STR (dealer, "down");
+    close (fd);
+    close (lfd);
+    CLOSE_ALL (dealer);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  Revision 00: the 2.0-style greeting, then 1.0 framing (length counts the flags octet).  */
+TEST (zmtp_10_versioned_peer)
 {
     void *ctx = zmq_ctx_new ();
     int port;
@@ -1442,34 +1515,85 @@ TEST (zmtp_20_peer_is_closed_for_now)
     CHECK (pull);
     int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    unsigned char sig[10], major;
-    CHECK_EQ (read_exact (fd, sig, 10), 0);
-    /*  2.0 greeting: signature, revision 01, socket type PUSH (8), identity frame.  */
+    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
     CHECK_EQ (write_all (fd, sig_empty, 10), 0);
-    CHECK_EQ (read_exact (fd, &major, 1), 0);
-    CHECK_EQ (major, 3);
-    CHECK_EQ (write_all (fd, "\x01\x08\x00\x00", 4), 0);
-    CHECK (closed_within (fd, 3000));
+    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
+    CHECK_EQ (write_all (fd, "\x00\x08", 2), 0);
+    /*  PULL = 7, then our empty identity as a 1.0 frame.  */
+    CHECK_EQ (expect_bytes (fd, "\x07\x01\x00", 3), 0);
+    CHECK_EQ (write_all (fd, "\x01\x00" "\x06\x00hello" "\x02\x01" "a" "\x02\x00" "b", 15), 0);
+    RECV_STR (pull, "hello");
+    RECV_PARTS (pull, "a", "b");
     close (fd);
-    RECV_NONE (pull);
-    STILL_SERVES (pull, port);
     CLOSE_ALL (pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-TEST (zmtp_10_peer_is_closed_for_now)
+/*  A 1.0 peer without greeting: an XPUB sees it subscribed to everything (1.0 subscribers
+    send no subscriptions) and sends it 1.0 frames.  */
+TEST (zmtp_10_unversioned_subscriber)
 {
     void *ctx = zmq_ctx_new ();
     int port;
-    void *pull = bound (ctx, ZMQ_PULL, &port);
+    void *xpub = bound (ctx, ZMQ_XPUB, &port);
+    CHECK (xpub);
+    int fd = raw_connect_nodelay (port);
+    CHECK (fd >= 0);
+    CHECK_EQ (write_all (fd, "\x01\x00", 2), 0);
+    /*  Our signature is the header of our identity message (empty: nothing follows).  */
+    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
+    RECV_STR (xpub, "\x01");
+    SEND_STR (xpub, "news");
+    CHECK_EQ (expect_bytes (fd, "\x05\x00news", 6), 0);
+    close (fd);
+    CLOSE_ALL (xpub);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  A 1.0 peer whose signature octet 9 has bit 0 clear, to a DEALER with a routing id: our
+    signature's padding is the id's length + 1, and the id follows.  */
+TEST (zmtp_10_unversioned_with_identity)
+{
+    void *ctx = zmq_ctx_new ();
+    void *dealer = mk_socket (ctx, ZMQ_DEALER, 3000, 3000, 0);
+    CHECK (dealer);
+    CHECK_OK (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "me", 2));
+    CHECK_OK (zmq_bind (dealer, "tcp://127.0.0.1:*"));
+    int port = zmq_port (dealer);
+    int fd = raw_connect_nodelay (port);
+    CHECK (fd >= 0);
+    /*  A long-form 1.0 identity frame: FF, length 3 in 8 octets, flags 00, "id".  */
+    CHECK_EQ (write_all (fd, "\xff\x00\x00\x00\x00\x00\x00\x00\x03\x00id", 12), 0);
+    CHECK_EQ (expect_bytes (fd, "\xff\x00\x00\x00\x00\x00\x00\x00\x03\x7fme", 12), 0);
+    CHECK_EQ (write_all (fd, "\x04\x00yes", 5), 0);
+    RECV_STR (dealer, "yes");
+    SEND_STR (dealer, "hi");
+    CHECK_EQ (expect_bytes (fd, "\x03\x00hi", 4), 0);
+    close (fd);
+    CLOSE_ALL (dealer);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+/*  With a ZAP domain set (as with any security mechanism) 1.0 and 2.0 peers are refused:
+    they cannot authenticate.  */
+TEST (old_peers_refused_when_zap_is_on)
+{
+    void *ctx = zmq_ctx_new ();
+    void *pull = mk_socket (ctx, ZMQ_PULL, 3000, 3000, 0);
     CHECK (pull);
-    /*  An anonymous identity message (01 00), then "hello" (length 6 counts the flags).
-        Closed at once (the handshake timer is at its default, 30 s).  */
+    CHECK_OK (zmq_setsockopt (pull, ZMQ_ZAP_DOMAIN, "global", 6));
+    CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
+    int port = zmq_port (pull);
     CHECK_EQ (hostile (port, 0, "\x01\x00\x06\x00hello", 9), 0);
-    /*  A 10-byte "signature" with octet 9's bit 0 clear is 1.0 too.  */
-    CHECK_EQ (hostile (port, 0, "\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7e", 10), 0);
+    int fd = raw_connect_nodelay (port);
+    CHECK (fd >= 0);
+    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
+    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
+    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
+    CHECK_EQ (write_all (fd, "\x01\x08\x00\x00\x00\x02hi", 8), 0);
+    CHECK (closed_within (fd, 3000));
+    close (fd);
     RECV_NONE (pull);
-    STILL_SERVES (pull, port);
     CLOSE_ALL (pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }
@@ -1530,8 +1654,12 @@ int main (void)
     RUN (stalled_handshake_connecting_side);
     RUN (sub_resubscribes_after_reconnect);
     RUN (half_sent_message_is_not_resumed_elsewhere);
-    RUN (zmtp_20_peer_is_closed_for_now);
-    RUN (zmtp_10_peer_is_closed_for_now);
+    RUN (zmtp_20_peer_talks_20);
+    RUN (zmtp_20_peer_connecting_side);
+    RUN (zmtp_10_versioned_peer);
+    RUN (zmtp_10_unversioned_subscriber);
+    RUN (zmtp_10_unversioned_with_identity);
+    RUN (old_peers_refused_when_zap_is_on);
     RUN (half_sent_large_frames_are_freed);
     RUN (pub_drops_data_from_subscribers);
     RUN (ping_flood_without_reading);

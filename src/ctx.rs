@@ -321,6 +321,14 @@ impl Ctx {
         Ok(io[i].clone())
     }
 
+    /// The mailboxes of the I/O threads (started if need be): a listener hands the
+    /// connections it accepts to them in turn. (Mailboxes, not the threads: an I/O thread
+    /// must never hold the last reference to itself.)
+    pub fn io_mailboxes(&self) -> Result<Vec<Arc<crate::pipe::mailbox::Mailbox>>> {
+        self.io_thread()?;
+        Ok(self.io.lock().iter().map(|t| t.mailbox().clone()).collect())
+    }
+
     /// Binds an inproc endpoint (EADDRINUSE if taken) and returns the pipe ends of connects
     /// that were waiting for it, ready for the binder to attach.
     pub fn bind_inproc(&self, name: &str, me: InprocPeer) -> Result<Vec<Pipe>> {

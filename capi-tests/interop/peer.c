@@ -751,6 +751,96 @@ static void restart_pull (int bind, char **eps, int phase, uint32_t last)
     zmq_close (s);
 }
 
+/* ---- stream-stream: raw bytes between STREAM sockets ---- */
+
+#define STREAM_BYTES (300 * 1024)
+
+static uint8_t stream_byte (size_t j)
+{
+    return (uint8_t) (j * 31u + (j >> 8) * 7u);
+}
+
+/* Receives one [id, data] pair from a STREAM socket: the id into id (its size into *id_len),
+   the data into buf (at most cap); returns the data size. */
+static size_t stream_recv (void *s, uint8_t *id, size_t *id_len, uint8_t *buf, size_t cap,
+                           const char *what)
+{
+    zmq_msg_t m;
+    if (!recv_frame (s, &m, what))
+        die ("%s: an id frame without data after it", what);
+    if (zmq_msg_size (&m) > 255)
+        die ("%s: id of %zu bytes", what, zmq_msg_size (&m));
+    *id_len = zmq_msg_size (&m);
+    memcpy (id, zmq_msg_data (&m), *id_len);
+    zmq_msg_close (&m);
+    if (recv_frame (s, &m, what))
+        die ("%s: more than two frames", what);
+    size_t n = zmq_msg_size (&m);
+    if (n > cap)
+        die ("%s: %zu bytes, room for %zu", what, n, cap);
+    memcpy (buf, zmq_msg_data (&m), n);
+    zmq_msg_close (&m);
+    return n;
+}
+
+/* Receives exactly `total` patterned bytes from connection id (in whatever pieces TCP gives). */
+static void stream_expect (void *s, const uint8_t *id, size_t id_len, size_t total,
+                           const char *what)
+{
+    static uint8_t buf[STREAM_BYTES];
+    uint8_t from[256];
+    size_t from_len, got = 0;
+    while (got < total) {
+        size_t n = stream_recv (s, from, &from_len, buf, sizeof buf, what);
+        if (from_len != id_len || memcmp (from, id, id_len))
+            die ("%s: data from another connection", what);
+        if (n == 0)
+            die ("%s: the connection closed after %zu of %zu bytes", what, got, total);
+        for (size_t j = 0; j < n; j++)
+            if (buf[j] != stream_byte (got + j))
+                die ("%s: byte %zu differs", what, got + j);
+        got += n;
+    }
+    if (got != total)
+        die ("%s: %zu bytes, expected %zu", what, got, total);
+}
+
+/* The client connects, sends STREAM_BYTES to the server, which echoes them; the client
+   checks the echo and closes the connection with an empty frame; the server must see the
+   disconnect notification (an empty frame from the same id). */
+static void stream_stream (const char *side, int bind, char **eps)
+{
+    void *s = mksock (ZMQ_STREAM);
+    attach (bind, &s, 1, eps);
+    static uint8_t data[STREAM_BYTES];
+    for (size_t j = 0; j < sizeof data; j++)
+        data[j] = stream_byte (j);
+    uint8_t id[256], tmp[16];
+    size_t id_len, n;
+    n = stream_recv (s, id, &id_len, tmp, sizeof tmp, "connect notification");
+    if (n != 0)
+        die ("connect notification: %zu bytes of data instead of an empty frame", n);
+    if (!strcmp (side, "client")) {
+        send_bytes (s, id, id_len, 1);
+        send_bytes (s, data, sizeof data, 0);
+        stream_expect (s, id, id_len, sizeof data, "echo");
+        send_bytes (s, id, id_len, 1);
+        send_bytes (s, "", 0, 0);
+    } else {
+        stream_expect (s, id, id_len, sizeof data, "client's data");
+        send_bytes (s, id, id_len, 1);
+        send_bytes (s, data, sizeof data, 0);
+        uint8_t from[256];
+        size_t from_len;
+        n = stream_recv (s, from, &from_len, tmp, sizeof tmp, "disconnect notification");
+        if (n != 0 || from_len != id_len || memcmp (from, id, id_len))
+            die ("disconnect notification: %zu bytes from %s id", n,
+                 from_len == id_len && !memcmp (from, id, id_len) ? "the same" : "another");
+    }
+    setint (s, ZMQ_LINGER, 0);
+    zmq_close (s);
+}
+
 int main (int argc, char **argv)
 {
     if (argc < 6) {
@@ -791,6 +881,8 @@ int main (int argc, char **argv)
             xsub_side (!strcmp (scn, "xpub-xsub") ? ZMQ_XSUB : ZMQ_SUB, bind, eps);
     } else if (!strcmp (scn, "heartbeat")) {
         heartbeat (side, bind, eps);
+    } else if (!strcmp (scn, "stream-stream")) {
+        stream_stream (side, bind, eps);
     } else if (!strcmp (scn, "restart")) {
         if (!strcmp (side, "push"))
             restart_push (bind, eps);

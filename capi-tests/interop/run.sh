@@ -15,6 +15,8 @@
 #   - PUSH/PULL: the suite one way;
 #   - PUB/SUB, PUB/XSUB: a PUSH->PULL back channel and probe rounds make subscription and
 #     unsubscription deterministic; XPUB/XSUB, XPUB/SUB: the XPUB reads the (un)subscriptions;
+#   - stream-stream: STREAM to STREAM, raw bytes: connect notification, 300 KiB each way in
+#     whatever pieces TCP gives, a close by an empty frame and its disconnect notification;
 #   - heartbeat: PAIRs pinging each other across an idle second, the real libzmq side's
 #     monitor must see one handshake and no disconnection;
 #   - restart: a PULL binder killed mid-stream and rebound on the same endpoint (tcp: the same
@@ -259,6 +261,7 @@ all_pairs dealer-dealer server DEALER client DEALER 1
 all_pairs router-router server ROUTER client ROUTER 1
 all_pairs push-pull     push   PUSH   pull   PULL   1
 all_pairs heartbeat     server PAIR   client PAIR   1
+all_pairs stream-stream server STREAM client STREAM 1
 for tr in tcp ipc; do
     restart "$tr" sys ours
     restart "$tr" ours sys

@@ -159,6 +159,6 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    let _ = s;
-    notsup()
+    // SAFETY: s is a socket handle (checked by sock_mut) from zmq_socket.
+    ret(unsafe { super::socket::sock_mut(s) }.and_then(|s| s.pipes_stats().map(|()| 0)))
 }

@@ -30,6 +30,79 @@ pub(super) fn write_out(stream: &mut Stream, out: &mut Vec<u8>, pos: &mut usize)
     true
 }
 
+/// The read buffer of the I/O thread: one per thread, lent to one session read at a time
+/// (a buffer per connection would cost every idle connection its size).
+pub(super) struct ReadBuf(Box<[u8]>);
+
+thread_local! {
+    static READ_BUF: std::cell::Cell<Option<Box<[u8]>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Bytes one read takes at most: the decoder then takes every frame in them.
+pub(super) const READ_CHUNK: usize = 64 * 1024;
+
+impl ReadBuf {
+    pub(super) fn take() -> ReadBuf {
+        let b = READ_BUF.with(|c| c.take());
+        ReadBuf(b.unwrap_or_else(|| vec![0u8; READ_CHUNK].into_boxed_slice()))
+    }
+
+    pub(super) fn give_back(self) {
+        READ_BUF.with(|c| c.set(Some(self.0)));
+    }
+}
+
+impl std::ops::Deref for ReadBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ReadBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+}
+
+/// Writes what is left of `out` and then `body`, with one writev per round, until the
+/// stream would block: for large message bodies, which then need not be copied into the
+/// output buffer. Returns how much of `body` was written (the caller buffers the rest); on
+/// an error, 0 (the next `write_out` reports the broken connection).
+pub(super) fn write_through(
+    stream: &mut Stream,
+    out: &mut Vec<u8>,
+    pos: &mut usize,
+    body: &[u8],
+) -> usize {
+    let mut done = 0;
+    loop {
+        let head = &out[*pos..];
+        if head.is_empty() && done == body.len() {
+            break;
+        }
+        let bufs = [
+            std::io::IoSlice::new(head),
+            std::io::IoSlice::new(&body[done..]),
+        ];
+        match stream.write_vectored(&bufs) {
+            Ok(0) => break,
+            Ok(n) => {
+                let from_head = n.min(head.len());
+                *pos += from_head;
+                done += n - from_head;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    if *pos == out.len() {
+        out.clear();
+        *pos = 0;
+    }
+    done
+}
+
 /// Registers the stream for WRITABLE too while `want_write`, for READABLE only otherwise;
 /// `writable` is the interest registered now.
 pub(super) fn set_write_interest(
@@ -52,7 +125,7 @@ pub(super) fn set_write_interest(
 /// Ends the session's end of its pipe (if it still has one): the reactor stops routing its
 /// commands here, a drain it held for the context's termination is released, and what was
 /// received stays readable by the socket.
-fn end_pipe(ctl: &mut Ctl, pipe: &mut Option<Pipe>, cfg: &SessionConfig) {
+pub(super) fn end_pipe(ctl: &mut Ctl, pipe: &mut Option<Pipe>, cfg: &SessionConfig) {
     if let Some(mut p) = pipe.take() {
         ctl.disown_key(p.id());
         if p.release_drain() {

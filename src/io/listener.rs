@@ -10,30 +10,54 @@ use super::reactor::{Ctl, IoObject};
 use super::session::{Session, SessionConfig};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints};
-use crate::pipe::mailbox::Command;
+use crate::pipe::mailbox::{Command, Mailbox};
 use crate::socket::SocketType;
 use crate::transport::sockopts;
 
 pub enum Listening {
     Tcp(TcpListener),
-    /// The listener and the path to unlink when it closes (None for abstract sockets).
-    Ipc(UnixListener, Option<String>),
+    /// (The socket file is unlinked by the socket, on its own thread, so that a new bind
+    /// to the same path right after zmq_unbind is never undone from here.)
+    Ipc(UnixListener),
 }
 
 pub struct Listener {
     key: u64,
     sock: Listening,
     cfg: Arc<SessionConfig>,
+    /// The I/O threads' mailboxes: accepted connections go to them in turn, so that with
+    /// ZMQ_IO_THREADS > 1 a busy endpoint's connections spread over the threads.
+    threads: Vec<Arc<Mailbox>>,
+    next: usize,
     done: bool,
 }
 
 impl Listener {
-    pub fn new(key: u64, sock: Listening, cfg: Arc<SessionConfig>) -> Listener {
+    pub fn new(
+        key: u64,
+        sock: Listening,
+        cfg: Arc<SessionConfig>,
+        threads: Vec<Arc<Mailbox>>,
+    ) -> Listener {
         Listener {
             key,
             sock,
             cfg,
+            threads,
+            next: 0,
             done: false,
+        }
+    }
+
+    /// Starts a session for an accepted connection on the next I/O thread in turn.
+    fn hand_over(&mut self, ctl: &mut Ctl, session: Box<dyn IoObject>) {
+        let target = (!self.threads.is_empty()).then(|| {
+            self.next = (self.next + 1) % self.threads.len();
+            &self.threads[self.next]
+        });
+        match target {
+            Some(mb) if !Arc::ptr_eq(mb, ctl.mailbox) => mb.send(Command::Spawn(session)),
+            _ => ctl.spawn(session),
         }
     }
 
@@ -42,11 +66,8 @@ impl Listener {
             Listening::Tcp(l) => {
                 let _ = ctl.registry().deregister(l);
             }
-            Listening::Ipc(l, path) => {
+            Listening::Ipc(l) => {
                 let _ = ctl.registry().deregister(l);
-                if let Some(p) = path.take() {
-                    let _ = std::fs::remove_file(p);
-                }
             }
         }
         ctl.disown_key(self.key);
@@ -60,7 +81,7 @@ impl IoObject for Listener {
         let t = ctl.token;
         let r = match &mut self.sock {
             Listening::Tcp(l) => ctl.registry().register(l, t, Interest::READABLE),
-            Listening::Ipc(l, _) => ctl.registry().register(l, t, Interest::READABLE),
+            Listening::Ipc(l) => ctl.registry().register(l, t, Interest::READABLE),
         };
         if r.is_err() {
             self.close(ctl);
@@ -74,15 +95,19 @@ impl IoObject for Listener {
                     let _ = s.set_nodelay(true);
                     Stream::Tcp(s)
                 }),
-                Listening::Ipc(l, _) => l.accept().map(|(s, _)| Stream::Ipc(s)),
+                Listening::Ipc(l) => l.accept().map(|(s, _)| Stream::Ipc(s)),
             };
             match accepted {
                 Ok(s) if !sockopts::accepted(&s, &self.cfg.sockopts) => continue,
                 // STREAM sockets speak raw bytes: a raw session, no ZMTP (see io/raw.rs).
                 Ok(stream) if self.cfg.kind == SocketType::Stream => {
-                    ctl.spawn(Box::new(RawSession::accepted(self.cfg.clone(), stream)))
+                    let s = RawSession::accepted(self.cfg.clone(), stream);
+                    self.hand_over(ctl, Box::new(s))
                 }
-                Ok(stream) => ctl.spawn(Box::new(Session::accepted(self.cfg.clone(), stream))),
+                Ok(stream) => {
+                    let s = Session::accepted(self.cfg.clone(), stream);
+                    self.hand_over(ctl, Box::new(s))
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 // EMFILE and friends: reported, then tried again on the next readiness.
@@ -106,13 +131,5 @@ impl IoObject for Listener {
 
     fn done(&self) -> bool {
         self.done
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Listening::Ipc(_, Some(p)) = &self.sock {
-            let _ = std::fs::remove_file(p);
-        }
     }
 }

@@ -29,8 +29,9 @@ use mio::Interest;
 
 use super::conn;
 use super::reactor::{Ctl, IoObject};
-use super::session::{Session, SessionConfig, Target};
+use super::session::{conn_endpoints, Session, SessionConfig, Target};
 use super::stream::Stream;
+use crate::monitor::{self, Endpoints};
 use crate::msg::{Metadata, Msg};
 use crate::pipe::duplex::{Pipe, Read as PipeRead};
 use crate::pipe::mailbox::Command;
@@ -53,6 +54,10 @@ struct RawConn {
     /// The pipe towards the socket was full: reading waits for ActivateWrite.
     read_paused: bool,
     writable_interest: bool,
+    /// The addresses monitor events report for this connection.
+    eps: Endpoints,
+    /// The errno that ended the connection (EPIPE for the peer's close).
+    err: i32,
 }
 
 impl RawConn {
@@ -65,6 +70,8 @@ impl RawConn {
             out_pos: 0,
             read_paused: false,
             writable_interest: connecting,
+            eps: Endpoints::default(),
+            err: libc::EPIPE,
         }
     }
 
@@ -103,12 +110,20 @@ impl RawSession {
 
     /// A session for a connection a STREAM socket's listener accepted.
     pub fn accepted(cfg: Arc<SessionConfig>, stream: Stream) -> RawSession {
+        let eps = conn_endpoints(&stream, &cfg.endpoint, true);
+        cfg.monitor.event(
+            monitor::ACCEPTED,
+            stream.raw_fd() as u64,
+            &Endpoints::bound(&cfg.endpoint),
+        );
+        let mut conn = RawConn::new(stream, false);
+        conn.eps = eps;
         RawSession {
             reconnect_ivl: cfg.reconnect_ivl,
             cfg,
             target: None,
             pipe: None,
-            conn: Some(RawConn::new(stream, false)),
+            conn: Some(conn),
             draining: false,
             drained: false,
             done: false,
@@ -127,6 +142,14 @@ impl RawSession {
     /// The connection is established: traffic starts.
     fn up(&mut self, ctl: &mut Ctl) {
         if let Some(c) = self.conn.as_mut() {
+            if c.connecting {
+                c.eps = conn_endpoints(&c.stream, &self.cfg.endpoint, false);
+                self.cfg.monitor.event(
+                    monitor::CONNECTED,
+                    c.stream.raw_fd() as u64,
+                    &Endpoints::connecting(&self.cfg.endpoint),
+                );
+            }
             c.connecting = false;
             let addr = c.stream.peer_address();
             if !addr.is_empty() {
@@ -149,6 +172,13 @@ impl RawSession {
             return self.schedule_reconnect(ctl);
         };
         let ok = conn::register_connecting(ctl, &mut stream);
+        if matches!(stream, Stream::Tcp(_)) {
+            self.cfg.monitor.event(
+                monitor::CONNECT_DELAYED,
+                libc::EINPROGRESS as u64,
+                &Endpoints::connecting(&self.cfg.endpoint),
+            );
+        }
         self.conn = Some(RawConn::new(stream, true));
         if !ok {
             self.disconnected(ctl);
@@ -160,9 +190,12 @@ impl RawSession {
             self.finish(ctl);
             return;
         }
-        ctl.add_timer(
-            Duration::from_millis(self.reconnect_ivl.max(0) as u64),
-            TIMER_RECONNECT,
+        let ivl = self.reconnect_ivl.max(0) as u64;
+        ctl.add_timer(Duration::from_millis(ivl), TIMER_RECONNECT);
+        self.cfg.monitor.event(
+            monitor::CONNECT_RETRIED,
+            ivl,
+            &Endpoints::connecting(&self.cfg.endpoint),
         );
         self.reconnect_ivl = conn::backoff(self.reconnect_ivl, self.cfg.reconnect_ivl_max);
     }
@@ -173,7 +206,17 @@ impl RawSession {
     fn disconnected(&mut self, ctl: &mut Ctl) {
         if let Some(mut c) = self.conn.take() {
             let _ = ctl.registry().deregister(&mut c.stream);
-            if !c.connecting {
+            let fd = c.stream.raw_fd() as u64;
+            if c.connecting {
+                let eps = Endpoints::connecting(&self.cfg.endpoint);
+                self.cfg.monitor.event(monitor::CLOSED, fd, &eps);
+            } else {
+                // libzmq reports a raw connection's end as a failed handshake too (its
+                // raw engine has no mechanism, which it takes for "still handshaking").
+                let err = c.err as u64;
+                let mon = &self.cfg.monitor;
+                mon.event(monitor::HANDSHAKE_FAILED_NO_DETAIL, err, &c.eps);
+                mon.event(monitor::DISCONNECTED, fd, &c.eps);
                 self.notify();
             }
         }
@@ -222,7 +265,10 @@ impl RawSession {
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return false,
+                Err(e) => {
+                    c.err = e.raw_os_error().unwrap_or(libc::EPIPE);
+                    return false;
+                }
             };
             let Ok(mut m) = Msg::from_slice(&buf[..n]) else {
                 return false;

@@ -8,8 +8,10 @@
 //!
 //! The connection goes greeting → handshake (the mechanism's commands) → traffic. The
 //! greeting is exchanged in libzmq's stages (signature, then major version, then the rest),
-//! so older peers can be told apart; ZMTP 1.0 and 2.0 peers are not supported yet and are
-//! disconnected.
+//! so older peers can be told apart. ZMTP 2.0 and 1.0 peers are served as libzmq serves them
+//! (unless security or ZAP is configured): no mechanism, an identity message first, their
+//! framing, and subscriptions as messages; a 1.0 PUB/XPUB peer gets a phantom subscribe-all
+//! message, since 1.0 subscribers do not send their subscriptions.
 
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read};
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use mio::Interest;
 
-use super::conn;
+use super::conn::{self, READ_CHUNK};
 use super::reactor::{Ctl, IoObject};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints, Monitor};
@@ -49,10 +51,11 @@ const TIMER_HB_TIMEOUT: u64 = 0x11;
 const TIMER_HB_TTL: u64 = 0x12;
 /// ZMQ_CONNECT_TIMEOUT of connection number n: `TIMER_CONNECT | n << 8`.
 const TIMER_CONNECT: u64 = 0x40;
-/// Read this much at a time (the decoder takes every frame in it).
-const READ_CHUNK: usize = 64 * 1024;
 /// Stop encoding into the output buffer past this; write, then continue.
 const OUT_HIGH: usize = 256 * 1024;
+/// Message bodies this large are written from the message itself (writev with what is
+/// buffered before them), not copied into the output buffer first.
+const WRITE_THROUGH: usize = 32 * 1024;
 
 /// What a session needs to know of its socket, copied at bind/connect time.
 pub struct SessionConfig {
@@ -80,6 +83,11 @@ pub struct SessionConfig {
     pub endpoint: String,
     /// Sessions still delivering after their socket closed; zmq_ctx_term waits for zero.
     pub draining: Arc<Draining>,
+    /// ZMQ_IMMEDIATE on a connecting socket: the pipe exists only while connected.
+    pub immediate: bool,
+    /// A security mechanism or ZAP domain is set: ZMTP 1.0/2.0 peers (which cannot
+    /// authenticate) are refused, as libzmq refuses them.
+    pub zap_enabled: bool,
 }
 
 /// Counts sessions that are flushing what a closed socket left them.
@@ -175,6 +183,14 @@ struct Conn {
     out_pos: usize,
     /// Peer speaks 3.1 (commands for subscriptions) rather than 3.0 (messages).
     peer_31: bool,
+    /// The framing of messages on this connection (V3 unless the peer is a 1.0/2.0 one).
+    framing: Framing,
+    /// The greeting is complete at this many octets (12 for a 1.0/2.0 peer's).
+    greet_len: usize,
+    /// A 1.0/2.0 peer: no mechanism, no commands, no heartbeats.
+    legacy: bool,
+    /// A 1.0/2.0 peer's first message, its identity, is still to come.
+    expect_identity: bool,
     /// Parts of an incoming multipart message, held until its last part so the socket never
     /// sees half a message if the connection drops.
     partial: Vec<Msg>,
@@ -182,6 +198,8 @@ struct Conn {
     /// wait here, in order.
     read_paused: bool,
     held: std::collections::VecDeque<Frame>,
+    /// Scratch list of the frames one read decoded (kept to reuse its allocation).
+    frames: Vec<Frame>,
     /// The next part taken from the pipe starts a message.
     out_first: bool,
     writable_interest: bool,
@@ -189,6 +207,9 @@ struct Conn {
     eps: Endpoints,
     /// A HANDSHAKE_FAILED_PROTOCOL event was reported (no NO_DETAIL then).
     failed_protocol: bool,
+    /// The errno that ended the connection, when a system call or timeout did; None when
+    /// the peer broke the protocol.
+    err: Option<i32>,
     /// Nothing received since our PING: the connection ends at this instant.
     hb_timeout_at: Option<Instant>,
     /// The peer's PING asked to hear from it again by this instant.
@@ -217,6 +238,10 @@ pub struct Session {
     /// message is dropped from the pipe, so the next peer never sees a message's tail as a
     /// message of its own.
     skip_out_rest: bool,
+    /// ZMQ_IMMEDIATE: the key the socket ends this session with (it may have no pipe), and
+    /// the ZMQ_CONNECT_ROUTING_ID for each pipe attached.
+    key: Option<u64>,
+    connect_rid: Option<Vec<u8>>,
     done: bool,
 }
 
@@ -235,6 +260,34 @@ impl Session {
             conn_gen: 0,
             subscriptions: BTreeMap::new(),
             skip_out_rest: false,
+            key: None,
+            connect_rid: None,
+            done: false,
+        }
+    }
+
+    /// A session for `zmq_connect` under ZMQ_IMMEDIATE: no pipe until connected; the
+    /// socket ends it with `Command::Close(key)`.
+    pub fn connecting_immediate(
+        cfg: Arc<SessionConfig>,
+        target: Target,
+        key: u64,
+        connect_rid: Option<Vec<u8>>,
+    ) -> Session {
+        let ivl = cfg.reconnect_ivl;
+        Session {
+            cfg,
+            target: Some(target),
+            pipe: None,
+            conn: None,
+            draining: false,
+            drained: false,
+            reconnect_ivl: ivl,
+            conn_gen: 0,
+            subscriptions: BTreeMap::new(),
+            skip_out_rest: false,
+            key: Some(key),
+            connect_rid,
             done: false,
         }
     }
@@ -252,6 +305,8 @@ impl Session {
             conn_gen: 0,
             subscriptions: BTreeMap::new(),
             skip_out_rest: false,
+            key: None,
+            connect_rid: None,
             done: false,
         };
         let fd = stream.raw_fd();
@@ -278,13 +333,19 @@ impl Session {
             out: Vec::new(),
             out_pos: 0,
             peer_31: true,
+            framing: Framing::V3,
+            greet_len: GREETING_LEN,
+            legacy: false,
+            expect_identity: false,
             partial: Vec::new(),
             read_paused: false,
             held: std::collections::VecDeque::new(),
+            frames: Vec::new(),
             out_first: true,
             writable_interest: false,
             eps: Endpoints::default(),
             failed_protocol: false,
+            err: None,
             hb_timeout_at: None,
             ttl_at: None,
             ttl_arm: None,
@@ -382,9 +443,30 @@ impl Session {
 
     /// The connection is gone: reconnect (connecting side) or end (accepted side).
     fn disconnected(&mut self, ctl: &mut Ctl) {
+        // (First, so the socket has the pipe's end queued before the monitor tells.)
+        let mut gone_with_socket = false;
+        // As libzmq: a peer that broke the protocol is not reconnected to; with
+        // ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED, neither is one whose handshake failed at all.
+        // The pipe stays (libzmq keeps it: messages still queue, up to the HWM) until the
+        // socket ends it.
+        let stop = self.conn.as_ref().is_some_and(|c| {
+            use crate::transport::sockopts::RECONNECT_STOP_HANDSHAKE_FAILED as HS_FAILED;
+            let in_handshake = !matches!(c.phase, Phase::Connecting | Phase::Traffic);
+            (c.phase != Phase::Connecting && c.err.is_none())
+                || (in_handshake && self.cfg.sockopts.reconnect_stop & HS_FAILED != 0)
+        });
+        if self.key.is_some() && self.pipe.is_some() {
+            // ZMQ_IMMEDIATE: the pipe lives only with the connection; what was queued for
+            // this peer is dropped, and a pipe the socket already ended ends the session.
+            let socket_gone = self.pipe.as_ref().is_some_and(|p| p.peer_gone());
+            conn::end_pipe(ctl, &mut self.pipe, &self.cfg);
+            self.subscriptions.clear();
+            self.skip_out_rest = false;
+            gone_with_socket = socket_gone;
+        }
         if let Some(mut c) = self.conn.take() {
             let _ = ctl.registry().deregister(&mut c.stream);
-            if !c.out_first {
+            if !c.out_first && self.pipe.is_some() {
                 self.skip_out_rest = true;
             }
             let fd = c.stream.raw_fd() as u64;
@@ -399,14 +481,21 @@ impl Session {
                 Phase::Traffic => mon.event(monitor::DISCONNECTED, fd, &c.eps),
                 _ => {
                     if !c.failed_protocol {
-                        mon.event(monitor::HANDSHAKE_FAILED_NO_DETAIL, 0, &c.eps);
+                        // The errno that ended it, as libzmq reports (EPIPE: closed by the
+                        // peer; EAGAIN after a handshake timeout, its last read's).
+                        let err = c.err.unwrap_or(libc::EPIPE) as u64;
+                        mon.event(monitor::HANDSHAKE_FAILED_NO_DETAIL, err, &c.eps);
                     }
                     mon.event(monitor::DISCONNECTED, fd, &c.eps);
                 }
             }
         }
-        if self.target.is_some() && !self.done {
-            self.schedule_reconnect(ctl);
+        if self.target.is_some() && !self.done && !gone_with_socket {
+            if !stop {
+                self.schedule_reconnect(ctl);
+            } else if self.pipe.is_none() {
+                self.finish(ctl);
+            }
         } else {
             self.finish(ctl);
         }
@@ -426,26 +515,34 @@ impl Session {
                 .unwrap_or(b"")
                 .to_vec()
         };
+        self.start_traffic(ctl, Some(peer_id));
+    }
+
+    /// Attaches the pipe and starts traffic. `peer_id` is None for a 1.0/2.0 peer, whose
+    /// identity comes as its first message; such a connection has no handshake event and
+    /// no heartbeats, as in libzmq.
+    fn start_traffic(&mut self, ctl: &mut Ctl, peer_id: Option<Vec<u8>>) {
         if self.pipe.is_none() {
-            let (sock_end, mut mine) = self.cfg.make_pipe();
+            let (mut sock_end, mut mine) = self.cfg.make_pipe();
+            sock_end.connect_routing_id = self.connect_rid.clone();
             mine.set_owner(ctl.mailbox.clone());
             ctl.own_key(mine.id());
             self.pipe = Some(mine);
             self.cfg.socket.send(Command::Attach(Box::new(sock_end)));
         }
-        if self.cfg.recv_routing_id() {
-            let mut m = Msg::from_slice(&peer_id).unwrap_or_default();
-            m.set_flags(Msg::IS_ROUTING_ID);
-            let p = self.pipe.as_mut().expect("pipe");
-            p.write(m);
-            p.flush();
+        let legacy = peer_id.is_none();
+        if let Some(peer_id) = peer_id {
+            self.deliver_identity(&peer_id);
         }
         self.reconnect_ivl = self.cfg.reconnect_ivl;
         if let Some(c) = self.conn.as_mut() {
-            self.cfg
-                .monitor
-                .event(monitor::HANDSHAKE_SUCCEEDED, 0, &c.eps);
-            if self.cfg.heartbeat_ivl > 0 {
+            c.expect_identity = legacy;
+            if !legacy {
+                self.cfg
+                    .monitor
+                    .event(monitor::HANDSHAKE_SUCCEEDED, 0, &c.eps);
+            }
+            if self.cfg.heartbeat_ivl > 0 && !legacy {
                 ctl.add_timer(
                     Duration::from_millis(self.cfg.heartbeat_ivl as u64),
                     TIMER_HB_IVL | self.conn_gen << 8,
@@ -458,9 +555,26 @@ impl Session {
         }
     }
 
+    /// Hands the peer's routing id to a socket that wants it (ROUTER, REP, STREAM).
+    fn deliver_identity(&mut self, peer_id: &[u8]) {
+        if self.cfg.recv_routing_id() {
+            let mut m = Msg::from_slice(peer_id).unwrap_or_default();
+            m.set_flags(Msg::IS_ROUTING_ID);
+            let p = self.pipe.as_mut().expect("pipe");
+            p.write(m);
+            p.flush();
+        }
+    }
+
     /// Reads what the stream has and acts on it. Returns false if the connection ended.
     fn read_input(&mut self, ctl: &mut Ctl) -> bool {
-        let mut buf = vec![0u8; READ_CHUNK];
+        let mut buf = conn::ReadBuf::take();
+        let ok = self.read_input_with(ctl, &mut buf);
+        buf.give_back();
+        ok
+    }
+
+    fn read_input_with(&mut self, ctl: &mut Ctl, buf: &mut [u8]) -> bool {
         loop {
             let c = match self.conn.as_mut() {
                 Some(c) => c,
@@ -469,19 +583,55 @@ impl Session {
             if c.read_paused {
                 return true;
             }
+            // The rest of a large frame body is read straight into its message.
+            if c.pending_in.is_empty() {
+                if let Some(dst) = c.decoder.direct() {
+                    let n = match c.stream.read(dst) {
+                        Ok(0) => {
+                            c.err = Some(libc::EPIPE);
+                            return false;
+                        }
+                        Ok(n) => n,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            c.err = e.raw_os_error();
+                            return false;
+                        }
+                    };
+                    c.hb_timeout_at = None;
+                    c.ttl_at = None;
+                    match c.decoder.direct_filled(n) {
+                        Ok(Some(f)) => {
+                            if !self.deliver_frame(ctl, f) {
+                                return false;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(_) => return false,
+                    }
+                    continue;
+                }
+            }
             // Greeting stages read exactly what they need.
             let want = match c.phase {
                 Phase::Signature => SIGNATURE_LEN - c.greet_in.len(),
                 Phase::Major => SIGNATURE_LEN + 1 - c.greet_in.len(),
-                Phase::Greeting => GREETING_LEN - c.greet_in.len(),
+                Phase::Greeting => c.greet_len - c.greet_in.len(),
                 _ => READ_CHUNK,
             };
             let n = match c.stream.read(&mut buf[..want]) {
-                Ok(0) => return false,
+                Ok(0) => {
+                    c.err = Some(libc::EPIPE);
+                    return false;
+                }
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return false,
+                Err(e) => {
+                    c.err = e.raw_os_error();
+                    return false;
+                }
             };
             // Any input at all shows the peer alive.
             c.hb_timeout_at = None;
@@ -491,6 +641,16 @@ impl Session {
                     c.greet_in.extend_from_slice(&buf[..n]);
                     if !self.advance_greeting(ctl) {
                         return false;
+                    }
+                    // A 1.0 peer's first octets were already its identity message.
+                    let early = self.conn.as_mut().and_then(|c| {
+                        (c.phase == Phase::Traffic && !c.greet_in.is_empty())
+                            .then(|| std::mem::take(&mut c.greet_in))
+                    });
+                    if let Some(bytes) = early {
+                        if !self.decode(ctl, &bytes) {
+                            return false;
+                        }
                     }
                 }
                 _ => {
@@ -503,27 +663,54 @@ impl Session {
     }
 
     /// Moves the greeting on; false if the peer cannot be served.
-    fn advance_greeting(&mut self, _ctl: &mut Ctl) -> bool {
+    fn advance_greeting(&mut self, ctl: &mut Ctl) -> bool {
         let rid_len = self.cfg.routing_id.len();
         let c = self.conn.as_mut().expect("connected");
         loop {
             match c.phase {
-                // A first octet other than FF already shows a ZMTP 1.0 peer (it may send
-                // no more than a short identity frame): close now rather than at the
-                // handshake timeout. ZMTP 1.0 peers are not supported yet.
-                Phase::Signature if greeting::is_v1_signature(&c.greet_in) => return false,
+                // A first octet other than FF, or octet 9 with bit 0 clear, is a ZMTP 1.0
+                // peer without a greeting: its octets so far begin its identity message.
+                // Our signature was sent as the header of a 1.0 identity frame (its padding
+                // is the length, 7F the flags), so its body, our routing id, follows.
+                Phase::Signature if greeting::is_v1_signature(&c.greet_in) => {
+                    if self.cfg.zap_enabled {
+                        return false;
+                    }
+                    c.out.extend_from_slice(&self.cfg.routing_id);
+                    self.start_legacy(ctl, Framing::V1);
+                    return true;
+                }
                 Phase::Signature if c.greet_in.len() >= SIGNATURE_LEN => {
                     c.out.push(greeting::V3_MAJOR);
                     c.phase = Phase::Major;
                 }
                 Phase::Major if c.greet_in.len() > SIGNATURE_LEN => {
-                    if greeting::version_of(&c.greet_in) != Version::V3_0 {
-                        // ZMTP 1.0/2.0 framing is not supported yet.
+                    if greeting::version_of(&c.greet_in) == Version::V3_0 {
+                        let full = greeting::greeting(rid_len, "NULL", false);
+                        c.out.extend_from_slice(&full[SIGNATURE_LEN + 1..]);
+                    } else {
+                        // Revision 0 or 1: a 2.0-style greeting, our socket type next.
+                        c.out.push(self.cfg.kind.raw() as u8);
+                        c.greet_len = SIGNATURE_LEN + 2;
+                    }
+                    c.phase = Phase::Greeting;
+                }
+                Phase::Greeting
+                    if c.greet_len < GREETING_LEN && c.greet_in.len() >= c.greet_len =>
+                {
+                    if self.cfg.zap_enabled {
                         return false;
                     }
-                    let full = greeting::greeting(rid_len, "NULL", false);
-                    c.out.extend_from_slice(&full[SIGNATURE_LEN + 1..]);
-                    c.phase = Phase::Greeting;
+                    // The 2.0 peer's socket type is not checked, as libzmq does not.
+                    let framing = match greeting::version_of(&c.greet_in) {
+                        Version::V2 => Framing::V2,
+                        _ => Framing::V1,
+                    };
+                    c.greet_in.clear();
+                    // Our identity message comes first.
+                    frame::encode(&mut c.out, framing, &self.cfg.routing_id, false, false);
+                    self.start_legacy(ctl, framing);
+                    return true;
                 }
                 Phase::Greeting if c.greet_in.len() >= GREETING_LEN => {
                     let g: [u8; GREETING_LEN] = c.greet_in[..GREETING_LEN].try_into().unwrap();
@@ -550,12 +737,44 @@ impl Session {
         }
     }
 
+    /// Starts traffic with a ZMTP 1.0/2.0 peer in `framing`.
+    fn start_legacy(&mut self, ctl: &mut Ctl, framing: Framing) {
+        let c = self.conn.as_mut().expect("connected");
+        c.framing = framing;
+        c.decoder = Decoder::new(framing, self.cfg.maxmsgsize);
+        c.peer_31 = false;
+        c.legacy = true;
+        self.start_traffic(ctl, None);
+    }
+
+    /// Delivers one frame read directly into its message (see `read_input`).
+    fn deliver_frame(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
+        let c = self.conn.as_mut().expect("connected");
+        if c.read_paused {
+            c.held.push_back(f);
+        } else if !self.on_frame(ctl, f) {
+            return false;
+        }
+        if let Some(p) = self.pipe.as_mut() {
+            p.flush();
+        }
+        true
+    }
+
     /// Decodes frames from `data` (plus anything held back) and delivers them.
     fn decode(&mut self, ctl: &mut Ctl, data: &[u8]) -> bool {
         let c = self.conn.as_mut().expect("connected");
-        let mut input = std::mem::take(&mut c.pending_in);
-        input.extend_from_slice(data);
-        let mut frames: Vec<Frame> = Vec::new();
+        // Bytes held back go first; without any, `data` is decoded where it lies.
+        let joined;
+        let input: &[u8] = if c.pending_in.is_empty() {
+            data
+        } else {
+            let mut v = std::mem::take(&mut c.pending_in);
+            v.extend_from_slice(data);
+            joined = v;
+            &joined
+        };
+        let mut frames: Vec<Frame> = std::mem::take(&mut c.frames);
         let mut stop_at_handshake = false;
         let consumed = {
             let phase = c.phase;
@@ -575,8 +794,9 @@ impl Session {
                 Err(_) => return false,
             }
         };
-        let rest = input[consumed..].to_vec();
-        for f in frames {
+        let rest = &input[consumed..];
+        let mut drained = frames.drain(..);
+        for f in drained.by_ref() {
             let c = self.conn.as_mut().expect("connected");
             if c.read_paused {
                 c.held.push_back(f);
@@ -586,15 +806,19 @@ impl Session {
                 return false;
             }
         }
+        drop(drained);
         let c = match self.conn.as_mut() {
             Some(c) => c,
             None => return false,
         };
+        // The (empty) frame list is kept for the next call: no allocation per read.
+        c.frames = frames;
         if !rest.is_empty() {
             if stop_at_handshake || c.phase == Phase::Traffic && !c.read_paused {
+                let rest = rest.to_vec();
                 return self.decode(ctl, &rest);
             }
-            c.pending_in = rest;
+            c.pending_in = rest.to_vec();
         }
         if let Some(p) = self.pipe.as_mut() {
             p.flush();
@@ -644,6 +868,25 @@ impl Session {
                         true
                     }
                 }
+            }
+            (Some(Phase::Traffic), Frame::Data(mut msg))
+                if self.conn.as_ref().is_some_and(|c| c.expect_identity) =>
+            {
+                // A 1.0/2.0 peer's identity message.
+                let c = self.conn.as_mut().expect("connected");
+                c.expect_identity = false;
+                let v1 = c.framing == Framing::V1;
+                msg.set_more(false);
+                self.deliver_identity(msg.as_slice());
+                // 1.0 subscribers never send subscriptions: a publisher takes the peer as
+                // subscribed to everything.
+                if v1 && matches!(self.cfg.kind, SocketType::Pub | SocketType::XPub) {
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.write(Msg::from_slice(&[1]).unwrap_or_default());
+                        p.flush();
+                    }
+                }
+                true
             }
             (Some(Phase::Traffic), Frame::Data(msg)) => {
                 let c = self.conn.as_mut().expect("connected");
@@ -780,11 +1023,23 @@ impl Session {
                             // XSUB sends what its user wrote, a message, to any peer (as
                             // libzmq; the peer reads both forms).
                             let Ok(m) = c.mech.encode(m) else { break };
-                            frame::encode(&mut c.out, Framing::V3, m.as_slice(), false, false);
+                            frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
                         }
                     } else {
                         let Ok(m) = c.mech.encode(m) else { break };
-                        frame::encode(&mut c.out, Framing::V3, m.as_slice(), more, false);
+                        let body = m.as_slice();
+                        if body.len() >= WRITE_THROUGH {
+                            frame::encode_header(&mut c.out, c.framing, body.len(), more, false);
+                            let sent = conn::write_through(
+                                &mut c.stream,
+                                &mut c.out,
+                                &mut c.out_pos,
+                                body,
+                            );
+                            c.out.extend_from_slice(&body[sent..]);
+                        } else {
+                            frame::encode(&mut c.out, c.framing, body, more, false);
+                        }
                     }
                 }
                 PipeRead::Empty => break,
@@ -804,6 +1059,7 @@ impl Session {
             return true;
         };
         if !conn::write_out(&mut c.stream, &mut c.out, &mut c.out_pos) {
+            c.err.get_or_insert(libc::EPIPE);
             return false;
         }
         let want_write = c.out_pos < c.out.len() || c.phase == Phase::Connecting;
@@ -876,6 +1132,7 @@ impl Session {
                     c.ttl_at
                 };
                 if at.is_some_and(|at| at <= now) {
+                    c.err = Some(libc::ETIMEDOUT);
                     self.disconnected(ctl);
                 }
             }
@@ -885,7 +1142,7 @@ impl Session {
 
 /// The addresses of a connection for monitor events: the bound or connected endpoint on its
 /// own side, the socket's addresses where tcp knows them.
-fn conn_endpoints(stream: &Stream, endpoint: &str, bind_side: bool) -> Endpoints {
+pub(super) fn conn_endpoints(stream: &Stream, endpoint: &str, bind_side: bool) -> Endpoints {
     let (local, remote) = match stream {
         Stream::Tcp(s) => (
             s.local_addr().map(|a| address::tcp_endpoint(&a)).ok(),
@@ -925,13 +1182,16 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
         // A message like any other: the mechanism wraps it (CURVE encrypts).
         let msg = Msg::from_slice(&body).ok().map(|m| c.mech.encode(m));
         if let Some(Ok(m)) = msg {
-            frame::encode(&mut c.out, Framing::V3, m.as_slice(), false, false);
+            frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
         }
     }
 }
 
 impl IoObject for Session {
     fn start(&mut self, ctl: &mut Ctl) {
+        if let Some(k) = self.key {
+            ctl.own_key(k);
+        }
         let mut socket_gone = false;
         if let Some(p) = self.pipe.as_mut() {
             p.set_owner(ctl.mailbox.clone());
@@ -1059,6 +1319,9 @@ impl IoObject for Session {
                     self.pump(ctl, true);
                 }
             }
+            // The socket of a ZMQ_IMMEDIATE session is gone (or disconnected): without a
+            // pipe there is nothing to deliver; with one, its PipeTerm decides.
+            Command::Close(_) if self.pipe.is_none() => self.finish(ctl),
             Command::PipeTerm(_) => {
                 // The socket went away: deliver what it left for as long as its linger allows.
                 let connected = self
@@ -1097,8 +1360,10 @@ impl IoObject for Session {
             id if id & 0xff == TIMER_HANDSHAKE && id >> 8 == self.conn_gen => {
                 let stalled = self
                     .conn
-                    .as_ref()
-                    .is_some_and(|c| c.phase != Phase::Traffic);
+                    .as_mut()
+                    .filter(|c| c.phase != Phase::Traffic)
+                    .map(|c| c.err = Some(libc::EAGAIN))
+                    .is_some();
                 if stalled {
                     self.disconnected(ctl);
                 }

@@ -67,7 +67,14 @@ struct Shared {
     /// Who accounts for a network session still delivering after its socket closed:
     /// 0 nobody yet, 1 the closing socket counted it, 2 the session already finished.
     drain: AtomicU8,
+    /// Whole messages flushed towards end i, published at each flush for
+    /// zmq_socket_monitor_pipes_stats (on a line of its own: the writer's alone).
+    flushed: Padded<[AtomicU64; 2]>,
 }
+
+/// Keeps a counter off the cache line of the counters the other thread writes.
+#[repr(align(64))]
+struct Padded<T>(T);
 
 impl Shared {
     fn send_to(&self, end: usize, cmd: Command) {
@@ -128,6 +135,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
         conflate: AtomicBool::new(false),
         linger_ms: std::sync::atomic::AtomicI32::new(-1),
         drain: AtomicU8::new(0),
+        flushed: Padded([AtomicU64::new(0), AtomicU64::new(0)]),
     });
     let (w01, r01) = ypipe::channel();
     let (w10, r10) = ypipe::channel();
@@ -258,7 +266,11 @@ impl Pipe {
 
     /// Publishes what was written, waking the reader if it was asleep.
     pub fn flush(&mut self) {
-        if self.out.unflushed() > 0 && !self.out.flush() {
+        if self.out.unflushed() == 0 {
+            return;
+        }
+        self.shared.flushed.0[self.peer()].store(self.written, Ordering::Relaxed);
+        if !self.out.flush() {
             self.shared.send_to(
                 self.peer(),
                 Command::ActivateRead(self.shared.base + self.peer() as u64),
@@ -337,6 +349,14 @@ impl Pipe {
     /// delimiter.
     pub fn at_end(&mut self) -> bool {
         self.peer_dropped() || matches!(self.inp.peek(), Some(m) if m.flags() & Msg::DELIMITER != 0)
+    }
+
+    /// Whole messages queued (outbound: written here, not yet read by the peer; inbound:
+    /// flushed by the peer, not yet read here).
+    pub fn queue_stats(&self) -> (u64, u64) {
+        let out = self.written - self.shared.read[self.peer()].load(Ordering::Acquire);
+        let inbound = self.shared.flushed.0[self.side].load(Ordering::Relaxed);
+        (out, inbound.saturating_sub(self.read))
     }
 
     /// True while a multipart message is being read.

@@ -49,6 +49,8 @@ pub struct Mailbox {
     queue: Mutex<VecDeque<Command>>,
     /// Commands queued: lets the owner check for work with one load, no lock.
     pending: AtomicUsize,
+    /// The owner is gone: commands are dropped instead of queued.
+    closed: std::sync::atomic::AtomicBool,
     signaler: Signaler,
 }
 
@@ -57,6 +59,7 @@ impl Mailbox {
         Ok(Mailbox {
             queue: Mutex::new(VecDeque::new()),
             pending: AtomicUsize::new(0),
+            closed: std::sync::atomic::AtomicBool::new(false),
             signaler: Signaler::new()?,
         })
     }
@@ -67,6 +70,12 @@ impl Mailbox {
 
     pub fn send(&self, cmd: Command) {
         let mut q = self.queue.lock();
+        if self.closed.load(Ordering::Relaxed) {
+            // Dropped outside the lock (dropping a pipe sends commands of its own).
+            drop(q);
+            drop(cmd);
+            return;
+        }
         let was_empty = q.is_empty();
         q.push_back(cmd);
         self.pending.store(q.len(), Ordering::Release);
@@ -78,6 +87,17 @@ impl Mailbox {
             self.signaler.raise();
         }
         drop(q);
+    }
+
+    /// The owner is gone: drops what is queued and whatever is sent from now on.
+    pub fn close(&self) {
+        let left = {
+            let mut q = self.queue.lock();
+            self.closed.store(true, Ordering::Relaxed);
+            self.pending.store(0, Ordering::Release);
+            std::mem::take(&mut *q)
+        };
+        drop(left);
     }
 
     /// True if commands are waiting (cheap: no lock).

@@ -31,6 +31,20 @@ pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;
 
+/// A listener of this socket, on an I/O thread.
+struct Bound {
+    /// The endpoint as given to zmq_bind, and as resolved (ZMQ_LAST_ENDPOINT).
+    given: String,
+    resolved: String,
+    key: u64,
+    io: Arc<IoThread>,
+    fd: c_int,
+    /// The ipc socket file to remove when it closes, and whether its directory was made
+    /// for it (`ipc://*`) and goes too.
+    ipc_file: Option<String>,
+    tmp_dir: bool,
+}
+
 pub struct Socket {
     ctx: Arc<Ctx>,
     id: u64,
@@ -45,8 +59,11 @@ pub struct Socket {
     rcvmore: bool,
     /// ZMQ_LAST_ENDPOINT.
     last_endpoint: String,
-    /// Network listeners: (endpoint as given, endpoint as resolved, key, I/O thread, fd).
-    listeners: Vec<(String, String, u64, Arc<IoThread>, c_int)>,
+    /// Network listeners.
+    listeners: Vec<Bound>,
+    /// Connecting sessions made under ZMQ_IMMEDIATE (endpoint, key, I/O thread): they have
+    /// no pipe until their connection is up, so they are told directly when to end.
+    immediate: Vec<(String, u64, Arc<IoThread>)>,
     /// Where monitor events go (shared with this socket's sessions and listeners).
     monitor: Arc<Monitor>,
 }
@@ -77,6 +94,7 @@ impl Socket {
             rcvmore: false,
             last_endpoint: String::new(),
             listeners: Vec::new(),
+            immediate: Vec::new(),
             monitor: Monitor::new(),
         })
     }
@@ -315,7 +333,7 @@ impl Socket {
                 use crate::transport::listen;
                 let so = SockOpts::from_options(&self.options);
                 let fd = self.options.use_fd;
-                let opened = (|| -> Result<(Listening, String)> {
+                let opened = (|| -> Result<(Listening, Option<String>, String)> {
                     Ok(if proto == "tcp" {
                         let sa = address::tcp_bind_addr(name, self.options.ipv6)?;
                         let l = if fd >= 0 {
@@ -324,7 +342,7 @@ impl Socket {
                             listen::tcp(sa, &so)?
                         };
                         let local = l.local_addr()?;
-                        (Listening::Tcp(l), address::tcp_endpoint(&local))
+                        (Listening::Tcp(l), None, address::tcp_endpoint(&local))
                     } else if fd >= 0 {
                         address::ipc_addr(name)?;
                         let l = listen::ipc_from_fd(fd)?;
@@ -334,10 +352,10 @@ impl Socket {
                             .ok()
                             .and_then(|a| a.as_pathname().map(|p| p.display().to_string()))
                             .unwrap_or_else(|| name.to_owned());
-                        (Listening::Ipc(l, None), format!("ipc://{shown}"))
+                        (Listening::Ipc(l), None, format!("ipc://{shown}"))
                     } else {
                         let (l, path, shown) = listen::ipc(&address::ipc_addr(name)?, &so)?;
-                        (Listening::Ipc(l, path), format!("ipc://{shown}"))
+                        (Listening::Ipc(l), path, format!("ipc://{shown}"))
                     })
                 })();
                 if let Err(e) = &opened {
@@ -345,18 +363,28 @@ impl Socket {
                         // libzmq reports the address without its protocol here.
                         .event(monitor::BIND_FAILED, e.0 as u64, &Endpoints::bound(name));
                 }
-                let (sock, resolved) = opened?;
+                let (sock, ipc_file, resolved) = opened?;
                 let lfd = match &sock {
                     Listening::Tcp(l) => l.as_raw_fd(),
-                    Listening::Ipc(l, _) => l.as_raw_fd(),
+                    Listening::Ipc(l) => l.as_raw_fd(),
                 };
                 self.monitor
                     .event(monitor::LISTENING, lfd as u64, &Endpoints::bound(&resolved));
                 let key = new_key();
                 let cfg = Arc::new(self.session_config(&resolved));
-                io.send(Command::Spawn(Box::new(Listener::new(key, sock, cfg))));
-                self.listeners
-                    .push((addr.to_owned(), resolved.clone(), key, io, lfd));
+                let threads = self.ctx.io_mailboxes()?;
+                io.send(Command::Spawn(Box::new(Listener::new(
+                    key, sock, cfg, threads,
+                ))));
+                self.listeners.push(Bound {
+                    given: addr.to_owned(),
+                    resolved: resolved.clone(),
+                    key,
+                    io,
+                    fd: lfd,
+                    ipc_file,
+                    tmp_dir: name == "*",
+                });
                 self.last_endpoint = resolved;
                 Ok(())
             }
@@ -392,6 +420,8 @@ impl Socket {
             sockopts: SockOpts::from_options(o),
             endpoint: endpoint.to_owned(),
             draining: self.ctx.draining.clone(),
+            immediate: o.immediate,
+            zap_enabled: o.mechanism != crate::capi::consts::ZMQ_NULL || !o.zap_domain.is_empty(),
         }
     }
 
@@ -421,10 +451,21 @@ impl Socket {
                 };
                 let io = self.ctx.io_thread()?;
                 let cfg = Arc::new(self.session_config(addr));
+                let rid = std::mem::take(&mut self.options.typed.connect_routing_id);
+                let rid = (!rid.is_empty()).then_some(rid);
+                if self.options.immediate && self.kind != SocketType::Stream {
+                    // ZMQ_IMMEDIATE: no pipe (nothing queues for this peer) until the
+                    // connection is up; the session attaches one after each handshake.
+                    let key = new_key();
+                    let s = Session::connecting_immediate(cfg, target, key, rid);
+                    io.send(Command::Spawn(Box::new(s)));
+                    self.immediate.push((addr.to_owned(), key, io));
+                    self.last_endpoint = addr.to_owned();
+                    return Ok(());
+                }
                 // The pipe exists from now on: messages queue until the connection is up.
                 let (mut mine, theirs) = cfg.make_pipe();
-                let rid = std::mem::take(&mut self.options.typed.connect_routing_id);
-                mine.connect_routing_id = (!rid.is_empty()).then_some(rid);
+                mine.connect_routing_id = rid;
                 self.attach_pipe(mine);
                 if self.kind == SocketType::Stream {
                     // Raw TCP, no ZMTP (see io/raw.rs).
@@ -457,12 +498,11 @@ impl Socket {
                 if let Some(pos) = self
                     .listeners
                     .iter()
-                    .position(|(given, resolved, ..)| given == addr || resolved == addr)
+                    .position(|b| b.given == addr || b.resolved == addr)
                 {
-                    let (_, resolved, key, io, fd) = self.listeners.remove(pos);
-                    io.send(Command::Close(key));
-                    self.monitor
-                        .event(monitor::CLOSED, fd as u64, &Endpoints::bound(&resolved));
+                    let b = self.listeners.remove(pos);
+                    let resolved = b.resolved.clone();
+                    self.close_listener(b);
                     // As libzmq, the connections the listener accepted end with it.
                     self.end_pipes_of(&resolved);
                     return Ok(());
@@ -470,11 +510,68 @@ impl Socket {
             }
             _ => return Err(Error::PROTONOSUPPORT),
         }
-        if self.end_pipes_of(addr) {
+        let before = self.immediate.len();
+        self.immediate.retain(|(ep, key, io)| {
+            let mine = ep == addr;
+            if mine {
+                io.send(Command::Close(*key));
+            }
+            !mine
+        });
+        if self.end_pipes_of(addr) || self.immediate.len() != before {
             Ok(())
         } else {
             Err(Error(libc::ENOENT))
         }
+    }
+
+    /// Stops a listener: CLOSED, or CLOSE_FAILED with the errno when the socket file and
+    /// directory an `ipc://*` bind made cannot be removed. As libzmq, the file of a named
+    /// ipc path stays (the next bind there replaces it).
+    fn close_listener(&mut self, b: Bound) {
+        b.io.send(Command::Close(b.key));
+        let mut failed = None;
+        if let (Some(path), true) = (&b.ipc_file, b.tmp_dir) {
+            let removed = std::fs::remove_file(path).and_then(|()| {
+                let dir = std::path::Path::new(path).parent();
+                dir.map_or(Ok(()), std::fs::remove_dir)
+            });
+            if let Err(e) = removed {
+                failed = Some(e.raw_os_error().unwrap_or(libc::EIO));
+            }
+        }
+        let eps = Endpoints::bound(&b.resolved);
+        match failed {
+            Some(err) => self.monitor.event(monitor::CLOSE_FAILED, err as u64, &eps),
+            None => self.monitor.event(monitor::CLOSED, b.fd as u64, &eps),
+        }
+    }
+
+    #[cfg_attr(not(feature = "draft"), allow(dead_code))]
+    /// zmq_socket_monitor_pipes_stats: a PIPES_STATS event per pipe with the messages queued
+    /// out and in. EINVAL unless the monitor asks for them, EAGAIN without pipes (libzmq's).
+    pub fn pipes_stats(&mut self) -> Result<()> {
+        self.process_commands()?;
+        if !self.monitor.wants(monitor::PIPES_STATS) {
+            return Err(Error::INVAL);
+        }
+        let pipes = self.pipes.indices();
+        if pipes.is_empty() {
+            return Err(Error::AGAIN);
+        }
+        for i in pipes {
+            let Some(p) = self.pipes.get(i) else { continue };
+            let (out, inbound) = p.queue_stats();
+            let bound = self.listeners.iter().any(|b| b.resolved == p.endpoint);
+            let eps = if bound {
+                Endpoints::bound(&p.endpoint)
+            } else {
+                Endpoints::connecting(&p.endpoint)
+            };
+            self.monitor
+                .emit(monitor::PIPES_STATS, &[out, inbound], &eps);
+        }
+        Ok(())
     }
 
     /// Ends the pipes of an endpoint; false if it had none.
@@ -499,10 +596,8 @@ impl Socket {
 impl Drop for Socket {
     fn drop(&mut self) {
         self.ctx.unbind_all_inproc(self.id);
-        for (_, resolved, key, io, fd) in self.listeners.drain(..) {
-            io.send(Command::Close(key));
-            self.monitor
-                .event(monitor::CLOSED, fd as u64, &Endpoints::bound(&resolved));
+        for b in std::mem::take(&mut self.listeners) {
+            self.close_listener(b);
         }
         // Whether the peer still reads what we sent is the reader's choice, not our
         // ZMQ_LINGER: libzmq ends a closing socket's pipes with a delimiter, and an inproc
@@ -522,6 +617,12 @@ impl Drop for Socket {
                 p.terminate(true);
             }
         }
+        for (_, key, io) in self.immediate.drain(..) {
+            io.send(Command::Close(key));
+        }
+        // Commands still queued, or sent from now on, are dropped: a pipe a session attached
+        // meanwhile ends with them, so its session does not wait for a reader that is gone.
+        self.mailbox.close();
         self.monitor.stop();
         self.ctx.remove_socket(self.id);
     }

@@ -16,6 +16,8 @@ use crate::transport::listen::sockaddr;
 
 /// ZMQ_RECONNECT_STOP_CONN_REFUSED: stop reconnecting once the peer refused a connection.
 pub const RECONNECT_STOP_CONN_REFUSED: i32 = 1;
+/// ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED: stop reconnecting once a handshake failed.
+pub const RECONNECT_STOP_HANDSHAKE_FAILED: i32 = 2;
 
 /// The option values that concern descriptors and connecting, copied from `Options`.
 #[derive(Debug, Clone, Default)]

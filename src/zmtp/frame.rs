@@ -17,8 +17,9 @@ use crate::msg::Msg;
 const MORE: u8 = 1;
 const LONG: u8 = 2;
 const COMMAND: u8 = 4;
-/// Bodies up to this size are allocated whole when their header arrives.
-const EAGER_ALLOC: u64 = 1 << 20;
+/// Bodies up to this size are allocated whole when their header arrives (uninitialised:
+/// pages a peer never fills cost address space, not memory); larger ones grow as data comes.
+const EAGER_ALLOC: u64 = 1 << 26;
 /// Bodies of at least this size are worth reading directly into the message.
 pub const DIRECT_MIN: usize = 8192;
 
@@ -384,17 +385,22 @@ pub fn header_v1(size: usize, more: bool) -> ([u8; 10], usize) {
 
 /// Appends a whole frame (header and body) in the given framing.
 pub fn encode(out: &mut Vec<u8>, framing: Framing, body: &[u8], more: bool, command: bool) {
+    encode_header(out, framing, body.len(), more, command);
+    out.extend_from_slice(body);
+}
+
+/// Appends the header of a frame whose `size`-octet body follows.
+pub fn encode_header(out: &mut Vec<u8>, framing: Framing, size: usize, more: bool, command: bool) {
     match framing {
         Framing::V1 => {
-            let (h, n) = header_v1(body.len(), more);
+            let (h, n) = header_v1(size, more);
             out.extend_from_slice(&h[..n]);
         }
         Framing::V2 | Framing::V3 => {
-            let (h, n) = header(body.len(), more, command && framing == Framing::V3);
+            let (h, n) = header(size, more, command && framing == Framing::V3);
             out.extend_from_slice(&h[..n]);
         }
     }
-    out.extend_from_slice(body);
 }
 
 #[cfg(test)]
