@@ -886,6 +886,46 @@ TEST (immediate_pipe_lives_with_the_connection)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+/*  Many small messages queued at once over tcp and ipc, read only after all were sent: the
+    frames of one network read share its buffer, so every message must still hold its own
+    bytes when the reader gets to it (a buffer reused too early would show here).  */
+TEST (queued_small_messages_keep_their_bytes)
+{
+    const char *eps[] = {"tcp://127.0.0.1:*", "ipc://*"};
+    for (int e = 0; e < 2; e++) {
+        void *ctx = zmq_ctx_new ();
+        void *push = mk_nolinger (ctx, ZMQ_PUSH), *pull = mk_nolinger (ctx, ZMQ_PULL);
+        CHECK_OK (set_int (push, ZMQ_SNDHWM, 0));
+        CHECK_OK (set_int (pull, ZMQ_RCVHWM, 0));
+        CHECK_OK (zmq_bind (pull, eps[e]));
+        char ep[256];
+        last_endpoint (pull, ep, sizeof ep);
+        CHECK_OK (zmq_connect (push, ep));
+        enum { N = 30000 };
+        for (int i = 0; i < N; i++) {
+            /*  34..97 bytes (beyond the inline size), each byte derived from i.  */
+            unsigned char b[128];
+            size_t n = 34 + (size_t) (i % 64);
+            for (size_t k = 0; k < n; k++)
+                b[k] = (unsigned char) (i * 7 + k * 13);
+            CHECK_EQ (zmq_send (push, b, n, 0), (int) n);
+        }
+        /*  Reading starts once the first message is in; the rest keep arriving, many network
+            reads' worth, while earlier ones wait unread.  */
+        CHECK (wait_in (pull, 5000));
+        for (int i = 0; i < N; i++) {
+            unsigned char b[128];
+            int n = zmq_recv (pull, b, sizeof b, 0);
+            CHECK_EQ (n, 34 + i % 64);
+            for (int k = 0; k < n; k++)
+                if (b[k] != (unsigned char) (i * 7 + k * 13))
+                    TU_FAIL ("message %d byte %d: %d", i, k, b[k]);
+        }
+        CLOSE_ALL (push, pull);
+        CHECK_OK (zmq_ctx_term (ctx));
+    }
+}
+
 int main (void)
 {
     /*  Where wildcard ipc binds make their directory (libzmq: the current one without it).  */
@@ -909,6 +949,7 @@ int main (void)
     RUN (accept_side_socket_options);
     RUN (bindtodevice);
     RUN (connect_timeout);
+    RUN (queued_small_messages_keep_their_bytes);
     RUN (immediate_queues_only_to_connected_peers);
     RUN (immediate_skips_dead_endpoints);
     RUN (immediate_pipe_lives_with_the_connection);

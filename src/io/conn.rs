@@ -9,6 +9,7 @@ use mio::Interest;
 use super::reactor::Ctl;
 use super::session::SessionConfig;
 use super::stream::Stream;
+use crate::msg::Msg;
 use crate::pipe::duplex::Pipe;
 
 /// Writes `out[*pos..]` to the stream until it is all written or the stream would block;
@@ -31,11 +32,13 @@ pub(super) fn write_out(stream: &mut Stream, out: &mut Vec<u8>, pos: &mut usize)
 }
 
 /// The read buffer of the I/O thread: one per thread, lent to one session read at a time
-/// (a buffer per connection would cost every idle connection its size).
-pub(super) struct ReadBuf(Box<[u8]>);
+/// (a buffer per connection would cost every idle connection its size). It is a heap
+/// message, so the frames decoded from a read share it instead of being copied out; while
+/// any of them lives, the next read gets a fresh buffer.
+pub(super) struct ReadBuf(Msg);
 
 thread_local! {
-    static READ_BUF: std::cell::Cell<Option<Box<[u8]>>> = const { std::cell::Cell::new(None) };
+    static READ_BUF: std::cell::Cell<Option<Msg>> = const { std::cell::Cell::new(None) };
 }
 
 /// Bytes one read takes at most: the decoder then takes every frame in them.
@@ -43,25 +46,47 @@ pub(super) const READ_CHUNK: usize = 64 * 1024;
 
 impl ReadBuf {
     pub(super) fn take() -> ReadBuf {
-        let b = READ_BUF.with(|c| c.take());
-        ReadBuf(b.unwrap_or_else(|| vec![0u8; READ_CHUNK].into_boxed_slice()))
+        let kept = READ_BUF.with(|c| c.take()).filter(|m| m.is_unique());
+        ReadBuf(kept.unwrap_or_else(Self::fresh))
+    }
+
+    fn fresh() -> Msg {
+        // Zeroed when made: a read may only fill initialised memory.
+        Msg::with_size(READ_CHUNK).unwrap_or_else(|_| std::process::abort())
+    }
+
+    /// Makes the buffer fit for the next read: a fresh one if messages still share it.
+    pub(super) fn renew_if_shared(&mut self) {
+        if !self.0.is_unique() {
+            self.0 = Self::fresh();
+        }
     }
 
     pub(super) fn give_back(self) {
-        READ_BUF.with(|c| c.set(Some(self.0)));
+        if self.0.is_unique() {
+            READ_BUF.with(|c| c.set(Some(self.0)));
+        }
+    }
+
+    /// The message the buffer is (for `Decoder::decode_shared`).
+    pub(super) fn chunk(&self) -> &Msg {
+        &self.0
     }
 }
 
 impl std::ops::Deref for ReadBuf {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        self.0.as_slice()
     }
 }
 
 impl std::ops::DerefMut for ReadBuf {
     fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.0
+        let len = self.0.len();
+        // SAFETY: the buffer's `len` bytes are initialised (zeroed when made) and ours alone
+        // while we hold the only reference (`take` checks it is unique).
+        unsafe { std::slice::from_raw_parts_mut(self.0.data_mut_ptr(), len) }
     }
 }
 

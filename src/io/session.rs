@@ -183,6 +183,9 @@ struct Conn {
     out_pos: usize,
     /// Peer speaks 3.1 (commands for subscriptions) rather than 3.0 (messages).
     peer_31: bool,
+    /// The mechanism changes messages (CURVE boxes them); NULL and PLAIN pass them as they
+    /// are, and the per-message calls are skipped.
+    mech_transforms: bool,
     /// The framing of messages on this connection (V3 unless the peer is a 1.0/2.0 one).
     framing: Framing,
     /// The greeting is complete at this many octets (12 for a 1.0/2.0 peer's).
@@ -243,6 +246,17 @@ pub struct Session {
     key: Option<u64>,
     connect_rid: Option<Vec<u8>>,
     done: bool,
+}
+
+impl Conn {
+    /// The mechanism's wrapping of an outgoing message (skipped when it changes nothing).
+    fn wrap(&mut self, m: Msg) -> Result<Msg, ProtocolError> {
+        if self.mech_transforms {
+            self.mech.encode(m)
+        } else {
+            Ok(m)
+        }
+    }
 }
 
 impl Session {
@@ -333,6 +347,7 @@ impl Session {
             out: Vec::new(),
             out_pos: 0,
             peer_31: true,
+            mech_transforms: false,
             framing: Framing::V3,
             greet_len: GREETING_LEN,
             legacy: false,
@@ -574,7 +589,7 @@ impl Session {
         ok
     }
 
-    fn read_input_with(&mut self, ctl: &mut Ctl, buf: &mut [u8]) -> bool {
+    fn read_input_with(&mut self, ctl: &mut Ctl, buf: &mut conn::ReadBuf) -> bool {
         loop {
             let c = match self.conn.as_mut() {
                 Some(c) => c,
@@ -654,7 +669,12 @@ impl Session {
                     }
                 }
                 _ => {
-                    if !self.decode(ctl, &buf[..n]) {
+                    // Frames share the buffer only when the read filled a good part of it:
+                    // a few bytes must not keep a whole buffer alive while they wait.
+                    let share = (n >= READ_CHUNK / 8).then(|| buf.chunk());
+                    let ok = self.decode_from(ctl, &buf[..n], share);
+                    buf.renew_if_shared();
+                    if !ok {
                         return false;
                     }
                 }
@@ -763,12 +783,20 @@ impl Session {
 
     /// Decodes frames from `data` (plus anything held back) and delivers them.
     fn decode(&mut self, ctl: &mut Ctl, data: &[u8]) -> bool {
+        self.decode_from(ctl, data, None)
+    }
+
+    /// `decode` of `data` that is the start of the heap message `chunk` (the read buffer):
+    /// frames wholly in it share it.
+    fn decode_from(&mut self, ctl: &mut Ctl, data: &[u8], chunk: Option<&Msg>) -> bool {
         let c = self.conn.as_mut().expect("connected");
         // Bytes held back go first; without any, `data` is decoded where it lies.
         let joined;
+        let mut chunk = chunk;
         let input: &[u8] = if c.pending_in.is_empty() {
             data
         } else {
+            chunk = None;
             let mut v = std::mem::take(&mut c.pending_in);
             v.extend_from_slice(data);
             joined = v;
@@ -778,7 +806,7 @@ impl Session {
         let mut stop_at_handshake = false;
         let consumed = {
             let phase = c.phase;
-            let r = c.decoder.decode(&input, &mut |f| {
+            let mut sink = |f: Frame| {
                 let is_cmd = matches!(f, Frame::Command(_));
                 frames.push(f);
                 // During the handshake, stop after each command: its outcome decides what
@@ -788,7 +816,11 @@ impl Session {
                     return false;
                 }
                 true
-            });
+            };
+            let r = match chunk {
+                Some(ch) => c.decoder.decode_shared(ch, 0, input, &mut sink),
+                None => c.decoder.decode(input, &mut sink),
+            };
             match r {
                 Ok(n) => n,
                 Err(_) => return false,
@@ -847,6 +879,7 @@ impl Session {
                     frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
                 }
                 if c.mech.status() == Status::Ready {
+                    c.mech_transforms = c.mech.transforms();
                     self.handshake_done(ctl);
                 }
                 true
@@ -890,28 +923,34 @@ impl Session {
             }
             (Some(Phase::Traffic), Frame::Data(msg)) => {
                 let c = self.conn.as_mut().expect("connected");
-                let Ok(msg) = c.mech.decode(msg) else {
-                    return false;
+                let msg = if c.mech_transforms {
+                    match c.mech.decode(msg) {
+                        Ok(m) => m,
+                        Err(_) => return false,
+                    }
+                } else {
+                    msg
                 };
                 let more = msg.more();
-                c.partial.push(msg);
-                if more {
-                    return true;
-                }
-                let parts = std::mem::take(&mut c.partial);
                 let Some(p) = self.pipe.as_mut() else {
+                    // No socket to take it (it is going): dropped.
+                    c.partial.clear();
                     return true;
                 };
+                if more {
+                    c.partial.push(msg);
+                    return true;
+                }
                 // Whole messages only; a full pipe pauses reading (the bytes wait).
                 if !p.check_write() {
-                    let c = self.conn.as_mut().expect("connected");
-                    c.partial = parts;
+                    c.partial.push(msg);
                     c.read_paused = true;
                     return true;
                 }
-                for m in parts {
+                for m in c.partial.drain(..) {
                     p.write(m);
                 }
+                p.write(msg);
                 true
             }
             _ => false,
@@ -1022,11 +1061,16 @@ impl Session {
                         } else {
                             // XSUB sends what its user wrote, a message, to any peer (as
                             // libzmq; the peer reads both forms).
-                            let Ok(m) = c.mech.encode(m) else { break };
+                            let m = if c.mech_transforms {
+                                let Ok(m) = c.wrap(m) else { break };
+                                m
+                            } else {
+                                m
+                            };
                             frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
                         }
                     } else {
-                        let Ok(m) = c.mech.encode(m) else { break };
+                        let Ok(m) = c.wrap(m) else { break };
                         let body = m.as_slice();
                         if body.len() >= WRITE_THROUGH {
                             frame::encode_header(&mut c.out, c.framing, body.len(), more, false);

@@ -307,6 +307,40 @@ impl Msg {
     }
 
     /// The refcount header of shared content (heap or user), else None.
+    /// A message of the `len` bytes at `offset` in this heap message's content, sharing it
+    /// (one more reference; the block is freed when the last goes). The receive path uses
+    /// it so that the frames of one read share the buffer they were read into, as libzmq's
+    /// zero-copy decoder does. None if this is not a heap message or the range is outside.
+    pub fn slice(&self, offset: usize, len: usize) -> Option<Msg> {
+        if self.kind != KIND_HEAP {
+            return None;
+        }
+        // SAFETY: a heap message's body is the `ext` variant.
+        let ext = unsafe { self.body.ext };
+        if offset.checked_add(len)? > ext.len {
+            return None;
+        }
+        let h = self.ref_header()?;
+        if h.refs.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+            std::process::abort();
+        }
+        let mut m = Msg::new();
+        m.kind = KIND_HEAP;
+        m.body.ext = External {
+            // SAFETY: offset + len is within the content (checked above).
+            data: unsafe { ext.data.add(offset) },
+            len,
+            header: ext.header,
+        };
+        Some(m)
+    }
+
+    /// True if no other message shares this one's content (its buffer may be reused).
+    pub fn is_unique(&self) -> bool {
+        self.ref_header()
+            .is_none_or(|h| h.refs.load(Ordering::Acquire) == 1)
+    }
+
     fn ref_header(&self) -> Option<&RefHeader> {
         match self.kind {
             // SAFETY: heap and user messages always hold a live header, kept alive by the

@@ -191,6 +191,7 @@ impl Socket {
     /// Waits for a command until `deadline` (None = forever) and handles what came.
     /// Ok(false) on timeout; EINTR on a signal; ETERM on shutdown.
     fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
+        self.mailbox.spin_for_command();
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match self.mailbox.recv(timeout)? {
             Some(cmd) => {

@@ -253,8 +253,81 @@ impl Decoder {
         input: &[u8],
         sink: &mut dyn FnMut(Frame) -> bool,
     ) -> Result<usize, ProtocolError> {
+        self.decode_in(input, None, sink)
+    }
+
+    /// As `decode`, where `input` lies at offset `at` of the heap message `chunk`: bodies
+    /// that are wholly in it become messages sharing the chunk instead of copies.
+    pub fn decode_shared(
+        &mut self,
+        chunk: &Msg,
+        at: usize,
+        input: &[u8],
+        sink: &mut dyn FnMut(Frame) -> bool,
+    ) -> Result<usize, ProtocolError> {
+        self.decode_in(input, Some((chunk, at)), sink)
+    }
+
+    /// A whole 2.0/3.x frame at the start of `rest`, taken in one step: (frame, octets).
+    fn whole_frame(
+        &self,
+        rest: &[u8],
+        chunk: Option<(&Msg, usize)>,
+    ) -> Result<Option<(Frame, usize)>, ProtocolError> {
+        if self.framing == Framing::V1 || rest.len() < 2 {
+            return Ok(None);
+        }
+        let hlen = if rest[0] & LONG == 0 { 2 } else { 9 };
+        if rest.len() < hlen {
+            return Ok(None);
+        }
+        let (flags, size) = self.parse_header(&rest[..hlen])?;
+        if flags & COMMAND == 0 && self.max_size >= 0 && size > self.max_size as u64 {
+            return Err(ProtocolError::TooLarge);
+        }
+        let Some(body) = usize::try_from(size)
+            .ok()
+            .and_then(|n| rest.get(hlen..hlen.checked_add(n)?))
+        else {
+            return Ok(None);
+        };
+        let shared = match chunk {
+            Some((c, at)) if body.len() > Msg::INLINE_MAX => c.slice(at + hlen, body.len()),
+            _ => None,
+        };
+        let mut msg = match shared {
+            Some(m) => m,
+            None => Msg::from_slice(body).map_err(|_| ProtocolError::TooLarge)?,
+        };
+        let frame = if flags & COMMAND != 0 {
+            msg.set_flags(Msg::COMMAND);
+            Frame::Command(msg)
+        } else {
+            msg.set_more(flags & MORE != 0);
+            Frame::Data(msg)
+        };
+        Ok(Some((frame, hlen + body.len())))
+    }
+
+    fn decode_in(
+        &mut self,
+        input: &[u8],
+        chunk: Option<(&Msg, usize)>,
+        sink: &mut dyn FnMut(Frame) -> bool,
+    ) -> Result<usize, ProtocolError> {
         let mut pos = 0;
         loop {
+            // Between frames, a frame wholly in the input is taken at once.
+            if matches!(self.state, State::Header { got: 0, .. }) {
+                let here = chunk.map(|(c, at)| (c, at + pos));
+                if let Some((frame, n)) = self.whole_frame(&input[pos..], here)? {
+                    pos += n;
+                    if !sink(frame) || pos == input.len() {
+                        return Ok(pos);
+                    }
+                    continue;
+                }
+            }
             match &mut self.state {
                 State::Header { buf, got } => {
                     // Zero-length bodies complete with their header.
@@ -530,6 +603,46 @@ mod tests {
             } => assert!(v.capacity() < 1 << 20),
             _ => panic!("expected a growing body"),
         }
+    }
+
+    #[test]
+    fn frames_whole_in_a_chunk_share_it() {
+        // Three frames in a heap "read buffer": a 40-byte and a 300-byte one (shared), a
+        // 3-byte one (inline), then half of a fourth (copied as it completes).
+        let mut wire = Vec::new();
+        encode(&mut wire, Framing::V3, &[7u8; 40], true, false);
+        encode(&mut wire, Framing::V3, &[8u8; 300], false, false);
+        encode(&mut wire, Framing::V3, b"abc", false, false);
+        let split = wire.len() + 5;
+        encode(&mut wire, Framing::V3, &[9u8; 50], false, false);
+        let mut chunk = Msg::with_size(split).unwrap();
+        // SAFETY: the chunk has `split` bytes and is ours alone.
+        unsafe { std::ptr::copy_nonoverlapping(wire.as_ptr(), chunk.data_mut_ptr(), split) };
+        let mut d = Decoder::new(Framing::V3, -1);
+        let mut got = Vec::new();
+        let n = d
+            .decode_shared(&chunk, 0, chunk.as_slice(), &mut |f| {
+                got.push(f);
+                true
+            })
+            .unwrap();
+        assert_eq!(n, split);
+        assert_eq!(got.len(), 3);
+        assert!(!chunk.is_unique(), "frames share the chunk");
+        let body = |f: &Frame| match f {
+            Frame::Data(m) => (m.as_slice().to_vec(), m.more()),
+            Frame::Command(_) => panic!("a command"),
+        };
+        assert_eq!(body(&got[0]), (vec![7u8; 40], true));
+        assert_eq!(body(&got[1]), (vec![8u8; 300], false));
+        assert_eq!(body(&got[2]), (b"abc".to_vec(), false));
+        drop(got);
+        assert!(
+            chunk.is_unique(),
+            "the chunk is free again once they are gone"
+        );
+        let rest = decode_all(&mut d, &wire[split..]).unwrap();
+        assert_eq!(rest, vec![(false, false, vec![9u8; 50])]);
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub trait Mechanism: Send {
     /// The peer's properties, once received.
     fn peer_properties(&self) -> &Properties;
 
+    /// True if `encode`/`decode` change messages (CURVE); false lets the session skip them.
+    fn transforms(&self) -> bool {
+        false
+    }
+
     /// Wraps a message for the wire after the handshake (CURVE encrypts; others pass it on).
     fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
         Ok(msg)
