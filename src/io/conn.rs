@@ -90,42 +90,51 @@ impl std::ops::DerefMut for ReadBuf {
     }
 }
 
-/// Writes what is left of `out` and then `body`, with one writev per round, until the
-/// stream would block: for large message bodies, which then need not be copied into the
-/// output buffer. Returns how much of `body` was written (the caller buffers the rest); on
-/// an error, 0 (the next `write_out` reports the broken connection).
-pub(super) fn write_through(
+/// `write_out` followed by a message body written from the message itself: writev of what
+/// is left of `out` and of `body` (the body's bytes follow `out`'s on the wire), until both
+/// are written (`body` becomes None) or the stream would block. False if the connection
+/// broke.
+pub(super) fn write_out_body(
     stream: &mut Stream,
     out: &mut Vec<u8>,
     pos: &mut usize,
-    body: &[u8],
-) -> usize {
-    let mut done = 0;
+    body: &mut Option<(Msg, usize)>,
+) -> bool {
     loop {
         let head = &out[*pos..];
-        if head.is_empty() && done == body.len() {
+        let tail: &[u8] = match body {
+            Some((m, k)) => &m.as_slice()[*k..],
+            None => &[],
+        };
+        if head.is_empty() && tail.is_empty() {
+            *body = None;
             break;
         }
-        let bufs = [
-            std::io::IoSlice::new(head),
-            std::io::IoSlice::new(&body[done..]),
-        ];
-        match stream.write_vectored(&bufs) {
-            Ok(0) => break,
+        let r = if tail.is_empty() {
+            stream.write(head)
+        } else {
+            let bufs = [std::io::IoSlice::new(head), std::io::IoSlice::new(tail)];
+            stream.write_vectored(&bufs)
+        };
+        match r {
+            Ok(0) => return false,
             Ok(n) => {
                 let from_head = n.min(head.len());
                 *pos += from_head;
-                done += n - from_head;
+                if let Some((_, k)) = body {
+                    *k += n - from_head;
+                }
             }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(_) => break,
+            Err(_) => return false,
         }
     }
     if *pos == out.len() {
         out.clear();
         *pos = 0;
     }
-    done
+    true
 }
 
 /// Registers the stream for WRITABLE too while `want_write`, for READABLE only otherwise;

@@ -53,6 +53,8 @@ const TIMER_HB_TTL: u64 = 0x12;
 const TIMER_CONNECT: u64 = 0x40;
 /// Stop encoding into the output buffer past this; write, then continue.
 const OUT_HIGH: usize = 256 * 1024;
+/// The read batch while large frames come (libzmq's default ZMQ_IN_BATCH_SIZE).
+const SHORT_READ: usize = 8192;
 /// Message bodies this large are written from the message itself (writev with what is
 /// buffered before them), not copied into the output buffer first.
 const WRITE_THROUGH: usize = 32 * 1024;
@@ -181,6 +183,9 @@ struct Conn {
     pending_in: Vec<u8>,
     out: Vec<u8>,
     out_pos: usize,
+    /// A large message body being written straight from the message (after `out`), and
+    /// how much of it is written.
+    out_body: Option<(Msg, usize)>,
     /// Peer speaks 3.1 (commands for subscriptions) rather than 3.0 (messages).
     peer_31: bool,
     /// The mechanism changes messages (CURVE boxes them); NULL and PLAIN pass them as they
@@ -249,6 +254,20 @@ pub struct Session {
 }
 
 impl Conn {
+    /// The output buffer, to append to: a body being written from its message is copied in
+    /// first (what is appended must follow it on the wire).
+    fn out_mut(&mut self) -> &mut Vec<u8> {
+        if let Some((m, k)) = self.out_body.take() {
+            self.out.extend_from_slice(&m.as_slice()[k..]);
+        }
+        &mut self.out
+    }
+
+    /// Nothing left to write.
+    fn out_idle(&self) -> bool {
+        self.out.is_empty() && self.out_body.is_none()
+    }
+
     /// The mechanism's wrapping of an outgoing message (skipped when it changes nothing).
     fn wrap(&mut self, m: Msg) -> Result<Msg, ProtocolError> {
         if self.mech_transforms {
@@ -346,6 +365,7 @@ impl Session {
             pending_in: Vec::new(),
             out: Vec::new(),
             out_pos: 0,
+            out_body: None,
             peer_31: true,
             mech_transforms: false,
             framing: Framing::V3,
@@ -633,6 +653,9 @@ impl Session {
                 Phase::Signature => SIGNATURE_LEN - c.greet_in.len(),
                 Phase::Major => SIGNATURE_LEN + 1 - c.greet_in.len(),
                 Phase::Greeting => c.greet_len - c.greet_in.len(),
+                // Large frames: a short read takes the next header (and a little of its
+                // body), the rest of the body is then read straight into its message.
+                _ if c.decoder.expects_large() => SHORT_READ,
                 _ => READ_CHUNK,
             };
             let n = match c.stream.read(&mut buf[..want]) {
@@ -1009,7 +1032,7 @@ impl Session {
                 // is not reading; the data it waits for is liveness enough).
                 if c.out.len() - c.out_pos < OUT_HIGH {
                     let pong = command::pong(context);
-                    frame::encode(&mut c.out, Framing::V3, &pong, false, true);
+                    frame::encode(c.out_mut(), Framing::V3, &pong, false, true);
                 }
                 Some(true)
             }
@@ -1026,7 +1049,7 @@ impl Session {
         if c.phase != Phase::Traffic {
             return;
         }
-        while c.out.len() - c.out_pos < OUT_HIGH {
+        while c.out.len() - c.out_pos < OUT_HIGH && c.out_body.is_none() {
             match p.read() {
                 PipeRead::Msg(m) if self.skip_out_rest => {
                     // The rest of a message whose start went to a connection now gone.
@@ -1073,14 +1096,11 @@ impl Session {
                         let Ok(m) = c.wrap(m) else { break };
                         let body = m.as_slice();
                         if body.len() >= WRITE_THROUGH {
+                            // Written from the message itself, after what is buffered;
+                            // nothing more is taken until it is out.
                             frame::encode_header(&mut c.out, c.framing, body.len(), more, false);
-                            let sent = conn::write_through(
-                                &mut c.stream,
-                                &mut c.out,
-                                &mut c.out_pos,
-                                body,
-                            );
-                            c.out.extend_from_slice(&body[sent..]);
+                            c.out_body = Some((m, 0));
+                            break;
                         } else {
                             frame::encode(&mut c.out, c.framing, body, more, false);
                         }
@@ -1102,11 +1122,12 @@ impl Session {
         let Some(c) = self.conn.as_mut() else {
             return true;
         };
-        if !conn::write_out(&mut c.stream, &mut c.out, &mut c.out_pos) {
+        if !conn::write_out_body(&mut c.stream, &mut c.out, &mut c.out_pos, &mut c.out_body) {
             c.err.get_or_insert(libc::EPIPE);
             return false;
         }
-        let want_write = c.out_pos < c.out.len() || c.phase == Phase::Connecting;
+        let want_write =
+            c.out_pos < c.out.len() || c.out_body.is_some() || c.phase == Phase::Connecting;
         conn::set_write_interest(ctl, &mut c.stream, &mut c.writable_interest, want_write);
         true
     }
@@ -1127,13 +1148,13 @@ impl Session {
                 && self
                     .conn
                     .as_ref()
-                    .is_some_and(|c| c.phase == Phase::Traffic && c.out.is_empty())
+                    .is_some_and(|c| c.phase == Phase::Traffic && c.out_idle())
                 && self.pipe.as_mut().is_some_and(|p| p.check_read());
             if !more_to_pull {
                 break;
             }
         }
-        if self.drained && self.conn.as_ref().is_none_or(|c| c.out.is_empty()) {
+        if self.drained && self.conn.as_ref().is_none_or(|c| c.out_idle()) {
             self.finish(ctl);
         }
     }
@@ -1155,7 +1176,7 @@ impl Session {
                 // timeout (one timeout at a time: it is not pushed back by later PINGs).
                 if c.out.len() - c.out_pos < OUT_HIGH {
                     let ping = command::ping(self.cfg.heartbeat_ttl, &[]);
-                    frame::encode(&mut c.out, Framing::V3, &ping, false, true);
+                    frame::encode(c.out_mut(), Framing::V3, &ping, false, true);
                 }
                 let gen = self.conn_gen << 8;
                 if c.hb_timeout_at.is_none() && self.cfg.heartbeat_timeout > 0 {
@@ -1218,7 +1239,7 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
         } else {
             command::cancel(topic)
         };
-        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+        frame::encode(c.out_mut(), Framing::V3, &cmd, false, true);
     } else {
         let mut body = Vec::with_capacity(topic.len() + 1);
         body.push(subscribe as u8);
@@ -1226,7 +1247,8 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
         // A message like any other: the mechanism wraps it (CURVE encrypts).
         let msg = Msg::from_slice(&body).ok().map(|m| c.mech.encode(m));
         if let Some(Ok(m)) = msg {
-            frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
+            let framing = c.framing;
+            frame::encode(c.out_mut(), framing, m.as_slice(), false, false);
         }
     }
 }

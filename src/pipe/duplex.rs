@@ -44,6 +44,9 @@ fn lwm_for(hwm: u64) -> u64 {
     }
 }
 
+/// (A mark changes only when a pending inproc connect meets its bind, before anything has
+/// been read from the pipe: the first look, at the older mark's first multiple, comes no
+/// later than the current mark's.)
 struct Shared {
     /// Pipe id of end 0; end 1 is base + 1.
     base: PipeId,
@@ -104,6 +107,8 @@ pub struct Pipe {
     /// Whole messages written and read through this end.
     written: u64,
     read: u64,
+    /// The read count at which to look at the low-water mark again (see `read`).
+    publish_at: u64,
     /// The next part written continues a multipart message.
     writing_more: bool,
     /// The next part read continues a multipart message.
@@ -146,6 +151,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (Pipe, Pipe) {
         inp,
         written: 0,
         read: 0,
+        publish_at: lwm_for(hwm[side]).max(1),
         writing_more: false,
         reading_more: false,
         routing_id: Vec::new(),
@@ -316,9 +322,19 @@ impl Pipe {
                 self.reading_more = msg.more();
                 if !self.reading_more && msg.flags() & Msg::IS_ROUTING_ID == 0 {
                     self.read += 1;
-                    let lwm = lwm_for(self.shared.hwm[self.side].load(Ordering::Relaxed));
-                    if lwm > 0 && self.read.is_multiple_of(lwm) {
-                        self.publish_read();
+                    // At every multiple of the low-water mark the writer is told (the mark is
+                    // looked at only when the next multiple is reached: no division per
+                    // message).
+                    if self.read >= self.publish_at {
+                        let lwm = lwm_for(self.shared.hwm[self.side].load(Ordering::Relaxed));
+                        if lwm > 0 {
+                            if self.read.is_multiple_of(lwm) {
+                                self.publish_read();
+                            }
+                            self.publish_at = (self.read / lwm + 1) * lwm;
+                        } else {
+                            self.publish_at = self.read + 1;
+                        }
                     }
                 }
                 Read::Msg(msg)

@@ -61,6 +61,9 @@ enum State {
 
 pub struct Decoder {
     framing: Framing,
+    /// The last body started was large (read directly): the next read should be short, so
+    /// that little of the next large body is copied before it can be read directly.
+    large: bool,
     /// Largest message (sum of its parts, as libzmq checks per frame) accepted; -1 = none.
     max_size: i64,
     state: State,
@@ -118,12 +121,18 @@ impl Decoder {
     pub fn new(framing: Framing, max_size: i64) -> Decoder {
         Decoder {
             framing,
+            large: false,
             max_size,
             state: State::Header {
                 buf: [0; 10],
                 got: 0,
             },
         }
+    }
+
+    /// True if large frames are coming (see `large`): read in short batches.
+    pub fn expects_large(&self) -> bool {
+        self.large
     }
 
     /// True between frames (no partial frame buffered).
@@ -197,6 +206,7 @@ impl Decoder {
         if size > body_limit() {
             return Err(ProtocolError::TooLarge);
         }
+        self.large = size >= DIRECT_MIN as u64;
         let body = if size <= EAGER_ALLOC {
             // SAFETY: every byte of the body is written before the message is handed out.
             let m = unsafe { Msg::with_size_uninit(size as usize) }
@@ -321,6 +331,8 @@ impl Decoder {
             if matches!(self.state, State::Header { got: 0, .. }) {
                 let here = chunk.map(|(c, at)| (c, at + pos));
                 if let Some((frame, n)) = self.whole_frame(&input[pos..], here)? {
+                    // Whole frames fit the batch: long reads serve them best.
+                    self.large = false;
                     pos += n;
                     if !sink(frame) || pos == input.len() {
                         return Ok(pos);
