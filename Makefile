@@ -119,7 +119,7 @@ clean:
 	rm -rf $(BUILD)
 
 bench: lib
-	python3 bench/run.py --lib $(LIBDIR)
+	python3 bench/run.py --lib $(LIBDIR) --readme README.md
 
 bench-quick: lib
 	python3 bench/run.py --lib $(LIBDIR) --quick

@@ -231,6 +231,23 @@ def ensure_venv_and_plot(csv_path, png_path):
         print("bench: WARNING: no plot (%s); CSV and Markdown are still written" % e, flush=True)
 
 
+def splice_readme(readme, md_path):
+    """Replaces what lies between the bench markers in `readme` with results.md."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    with open(readme) as f:
+        text = f.read()
+    if start not in text or end not in text:
+        print("bench: %s has no %s ... %s markers; not updated" % (readme, start, end))
+        return
+    with open(md_path) as f:
+        table = f.read()
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    with open(readme, "w") as f:
+        f.write(head + start + "\n" + table.rstrip("\n") + "\n" + end + tail)
+    print("bench: updated the table in %s" % readme)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "lib"),
@@ -240,6 +257,9 @@ def main():
     ap.add_argument("--reps", type=int, default=None, help="repetitions per library (default 5, quick 3)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench"), help="output directory")
     ap.add_argument("--no-plot", action="store_true", help="skip ratio.png")
+    ap.add_argument("--readme", default=None,
+                    help="also put results.md into this file, between the lines "
+                         "'<!-- bench:start -->' and '<!-- bench:end -->' (full runs only)")
     ap.add_argument("--expect-libzmq-version", default="4.3.4")
     ap.add_argument("--expect-ours-version", default="4.3.5")
     args = ap.parse_args()
@@ -391,6 +411,8 @@ def main():
             for m in failures:
                 f.write("- %s\n" % m.replace("|", "\\|"))
     print("bench: wrote %s and %s" % (csv_path, md_path))
+    if args.readme and not args.quick and not args.filter and not failures:
+        splice_readme(args.readme, md_path)
 
     if not args.no_plot:
         ensure_venv_and_plot(csv_path, os.path.join(out, "ratio.png"))

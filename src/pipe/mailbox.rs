@@ -44,58 +44,91 @@ impl std::fmt::Debug for Command {
     }
 }
 
+/// The queue and whether the eventfd is raised for it (both under the lock).
+#[derive(Debug, Default)]
+struct Inner {
+    queue: VecDeque<Command>,
+    raised: bool,
+}
+
+/// The eventfd is raised only for someone who waits on it: a thread sleeping in `recv`, or
+/// whoever got the fd from `fd()` (ZMQ_FD, zmq_poll, an I/O thread's epoll), for whom it is
+/// then always kept readable exactly while commands are queued (libzmq's edge-triggered
+/// contract). A socket whose owner only spins in `spin_for_command` costs its peers no
+/// syscall per command.
 #[derive(Debug)]
 pub struct Mailbox {
-    queue: Mutex<VecDeque<Command>>,
+    inner: Mutex<Inner>,
     /// Commands queued: lets the owner check for work with one load, no lock.
     pending: AtomicUsize,
     /// The owner is gone: commands are dropped instead of queued.
     closed: std::sync::atomic::AtomicBool,
+    /// The fd was handed out: it must always reflect the queue.
+    fd_exposed: std::sync::atomic::AtomicBool,
+    /// The owner sleeps (or is about to) on the eventfd in `recv`.
+    sleeper: std::sync::atomic::AtomicBool,
     signaler: Signaler,
 }
 
 impl Mailbox {
     pub fn new() -> Result<Mailbox> {
         Ok(Mailbox {
-            queue: Mutex::new(VecDeque::new()),
+            inner: Mutex::new(Inner::default()),
             pending: AtomicUsize::new(0),
             closed: std::sync::atomic::AtomicBool::new(false),
+            fd_exposed: std::sync::atomic::AtomicBool::new(false),
+            sleeper: std::sync::atomic::AtomicBool::new(false),
             signaler: Signaler::new()?,
         })
     }
 
+    /// The eventfd, readable while commands are queued, for polling by others; from now on
+    /// it is kept that way.
     pub fn fd(&self) -> std::os::raw::c_int {
+        if !self.fd_exposed.swap(true, Ordering::SeqCst) {
+            let mut g = self.inner.lock();
+            self.raise_if_needed(&mut g);
+        }
         self.signaler.fd()
     }
 
+    /// Raises the eventfd if commands are queued and it is not raised yet (under the lock).
+    fn raise_if_needed(&self, g: &mut Inner) {
+        if !g.raised && !g.queue.is_empty() {
+            self.signaler.raise();
+            g.raised = true;
+        }
+    }
+
     pub fn send(&self, cmd: Command) {
-        let mut q = self.queue.lock();
+        let mut g = self.inner.lock();
         if self.closed.load(Ordering::Relaxed) {
             // Dropped outside the lock (dropping a pipe sends commands of its own).
-            drop(q);
+            drop(g);
             drop(cmd);
             return;
         }
-        let was_empty = q.is_empty();
-        q.push_back(cmd);
-        self.pending.store(q.len(), Ordering::Release);
-        if was_empty {
-            // Only the first command of a batch needs to wake the reader. Raised under the
-            // lock: raised after unlocking, it could land after the reader took the command
-            // and reset, leaving ZMQ_FD readable over an empty mailbox (a poll loop on the
-            // fd would then spin until the next command).
+        g.queue.push_back(cmd);
+        self.pending.store(g.queue.len(), Ordering::Release);
+        // Raised under the lock: raised after unlocking, it could land after the reader took
+        // the command and reset, leaving the fd readable over an empty mailbox. SeqCst pairs
+        // with the sleeper's store in `recv` (Dekker: it stores, then looks at the queue).
+        if !g.raised
+            && (self.sleeper.load(Ordering::SeqCst) || self.fd_exposed.load(Ordering::SeqCst))
+        {
             self.signaler.raise();
+            g.raised = true;
         }
-        drop(q);
+        drop(g);
     }
 
     /// The owner is gone: drops what is queued and whatever is sent from now on.
     pub fn close(&self) {
         let left = {
-            let mut q = self.queue.lock();
+            let mut g = self.inner.lock();
             self.closed.store(true, Ordering::Relaxed);
             self.pending.store(0, Ordering::Release);
-            std::mem::take(&mut *q)
+            std::mem::take(&mut g.queue)
         };
         drop(left);
     }
@@ -125,19 +158,32 @@ impl Mailbox {
         if let Some(c) = self.try_recv() {
             return Ok(Some(c));
         }
-        if timeout == Some(Duration::ZERO) || !self.signaler.wait(timeout)? {
+        if timeout == Some(Duration::ZERO) {
+            return Ok(None);
+        }
+        // Announce the sleep, then make sure a command queued before the announcement
+        // raised the fd (one queued after it sees the announcement and raises it).
+        self.sleeper.store(true, Ordering::SeqCst);
+        {
+            let mut g = self.inner.lock();
+            self.raise_if_needed(&mut g);
+        }
+        let woke = self.signaler.wait(timeout);
+        self.sleeper.store(false, Ordering::SeqCst);
+        if !woke? {
             return Ok(None);
         }
         Ok(self.try_recv())
     }
 
     pub fn try_recv(&self) -> Option<Command> {
-        let mut q = self.queue.lock();
-        let c = q.pop_front();
-        self.pending.store(q.len(), Ordering::Release);
-        if q.is_empty() {
+        let mut g = self.inner.lock();
+        let c = g.queue.pop_front();
+        self.pending.store(g.queue.len(), Ordering::Release);
+        if g.queue.is_empty() && g.raised {
             // Reset under the lock so that a concurrent send re-raises after us.
             self.signaler.reset();
+            g.raised = false;
         }
         c
     }
