@@ -544,6 +544,39 @@ TEST (connection_error_reconnects)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+#ifdef ZMQ_RECONNECT_STOP_AFTER_DISCONNECT
+/*  With ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, zmq_disconnect ends the endpoint for good: the
+    listener sees no new connection (checked over 25 reconnect intervals).  */
+TEST (reconnect_stop_after_disconnect)
+{
+    void *ctx = zmq_ctx_new ();
+    void *mon;
+    int lfd, fd;
+    void *push = push_to_raw (ctx, "inproc://mon-ad", &mon, &lfd, &fd,
+                              ZMQ_RECONNECT_STOP_AFTER_DISCONNECT);
+    CHECK (push);
+    CHECK_OK (raw_handshake (fd, "PULL"));
+    uint32_t v;
+    CHECK (wait_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &v, NULL, 0, 3000));
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    CHECK_OK (getsockname (lfd, (struct sockaddr *) &a, &alen));
+    char ep[64];
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+    CHECK_OK (zmq_disconnect (push, ep));
+    /*  The connection goes (the raw side reads its end) and none comes back.  */
+    unsigned char b[64];
+    while (recv (fd, b, sizeof b, 0) > 0)
+        ;
+    CHECK (!reconnected_within (lfd, 500));
+    CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
+    close (fd);
+    close (lfd);
+    CLOSE_ALL (push, mon);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+#endif
+
 #ifdef ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED
 /*  With ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED a peer that hangs up during the handshake is
     not reconnected to either.  */
@@ -626,6 +659,9 @@ int main (void)
     RUN (connection_error_reconnects);
 #ifdef ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED
     RUN (reconnect_stop_handshake_failed);
+#endif
+#ifdef ZMQ_RECONNECT_STOP_AFTER_DISCONNECT
+    RUN (reconnect_stop_after_disconnect);
 #endif
     RUN (ipc_connection_events);
     RUN (bind_failed);

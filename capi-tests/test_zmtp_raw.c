@@ -1448,6 +1448,20 @@ static int expect_bytes (int fd, const void *want, size_t n)
     return memcmp (got, want, n) == 0 ? 0 : 1;
 }
 
+/*  The start of a 2.0-style greeting, staged as libzmq stages it: our signature comes, the
+    peer's goes, our major (3) comes; then the peer's revision and socket type go. 0 on
+    success, else the step that failed.  */
+static int old_greeting (int fd, const char *rev_and_type)
+{
+    if (expect_bytes (fd, sig_empty, 10) != 0)
+        return 1;
+    if (write_all (fd, sig_empty, 10) != 0)
+        return 2;
+    if (expect_bytes (fd, "\x03", 1) != 0)
+        return 3;
+    return write_all (fd, rev_and_type, 2) != 0 ? 4 : 0;
+}
+
 TEST (zmtp_20_peer_talks_20)
 {
     void *ctx = zmq_ctx_new ();
@@ -1457,11 +1471,8 @@ TEST (zmtp_20_peer_talks_20)
     int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
     /*  Staged as libzmq: our signature, our major once theirs came, then our socket type
-        (ROUTER = 6) once their revision (01) showed a 2.0 peer.  */
-    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
-    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
-    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
-    CHECK_EQ (write_all (fd, "\x01\x05", 2), 0);
+        (ROUTER = 6) once their revision (01, DEALER) showed a 2.0 peer.  */
+    CHECK_EQ (old_greeting (fd, "\x01\x05"), 0);
     CHECK_EQ (expect_bytes (fd, "\x06", 1), 0);
     /*  Our (empty) identity in 2.0 framing, then theirs, then messages.  */
     CHECK_EQ (expect_bytes (fd, "\x00\x00", 2), 0);
@@ -1491,10 +1502,8 @@ TEST (zmtp_20_peer_connecting_side)
     CHECK_OK (zmq_connect (dealer, ep));
     int fd = raw_accept (lfd);
     CHECK (fd >= 0);
-    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
-    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
-    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
-    CHECK_EQ (write_all (fd, "\x01\x06\x00\x02id", 6), 0);
+    CHECK_EQ (old_greeting (fd, "\x01\x06"), 0);
+    CHECK_EQ (write_all (fd, "\x00\x02id", 4), 0);
     CHECK_EQ (expect_bytes (fd, "\x05\x00\x00", 3), 0);
     SEND_STR (dealer, "up");
     CHECK_EQ (expect_bytes (fd, "\x00\x02up", 4), 0);
@@ -1515,10 +1524,7 @@ TEST (zmtp_10_versioned_peer)
     CHECK (pull);
     int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
-    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
-    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
-    CHECK_EQ (write_all (fd, "\x00\x08", 2), 0);
+    CHECK_EQ (old_greeting (fd, "\x00\x08"), 0);
     /*  PULL = 7, then our empty identity as a 1.0 frame.  */
     CHECK_EQ (expect_bytes (fd, "\x07\x01\x00", 3), 0);
     CHECK_EQ (write_all (fd, "\x01\x00" "\x06\x00hello" "\x02\x01" "a" "\x02\x00" "b", 15), 0);
@@ -1587,10 +1593,8 @@ TEST (old_peers_refused_when_zap_is_on)
     CHECK_EQ (hostile (port, 0, "\x01\x00\x06\x00hello", 9), 0);
     int fd = raw_connect_nodelay (port);
     CHECK (fd >= 0);
-    CHECK_EQ (expect_bytes (fd, sig_empty, 10), 0);
-    CHECK_EQ (write_all (fd, sig_empty, 10), 0);
-    CHECK_EQ (expect_bytes (fd, "\x03", 1), 0);
-    CHECK_EQ (write_all (fd, "\x01\x08\x00\x00\x00\x02hi", 8), 0);
+    CHECK_EQ (old_greeting (fd, "\x01\x08"), 0);
+    CHECK_EQ (write_all (fd, "\x00\x00\x00\x02hi", 6), 0);
     CHECK (closed_within (fd, 3000));
     close (fd);
     RECV_NONE (pull);

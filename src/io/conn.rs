@@ -1,7 +1,7 @@
 //! Pieces the ZMTP session and the raw (STREAM) session share: writing the output buffer,
 //! keeping the WRITABLE interest in step with it, and ending the session's pipe.
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::time::Duration;
 
 use mio::Interest;
@@ -15,20 +15,31 @@ use crate::pipe::duplex::Pipe;
 /// Writes `out[*pos..]` to the stream until it is all written or the stream would block;
 /// an output buffer written through is emptied. False if the connection broke.
 pub(super) fn write_out(stream: &mut Stream, out: &mut Vec<u8>, pos: &mut usize) -> bool {
-    while *pos < out.len() {
-        match stream.write(&out[*pos..]) {
-            Ok(0) => return false,
-            Ok(n) => *pos += n,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(_) => return false,
+    write_out_body(stream, out, pos, &mut None)
+}
+
+/// One read: Ok(Some(n)) for n > 0 octets, Ok(None) if the stream would block, Err(errno)
+/// if the connection ended (EPIPE when the peer closed it).
+pub(super) fn read_some(stream: &mut Stream, buf: &mut [u8]) -> Result<Option<usize>, i32> {
+    loop {
+        match stream.read(buf) {
+            Ok(0) => return Err(libc::EPIPE),
+            Ok(n) => return Ok(Some(n)),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.raw_os_error().unwrap_or(libc::EIO)),
         }
     }
-    if *pos == out.len() {
-        out.clear();
-        *pos = 0;
-    }
-    true
+}
+
+/// A failed connect (or a lost connection) of a connecting session: try again after the
+/// current interval (reported as CONNECT_RETRIED), which then backs off.
+pub(super) fn retry_later(ctl: &mut Ctl, cfg: &SessionConfig, ivl: &mut i32, timer: u64) {
+    let ms = (*ivl).max(0) as u64;
+    ctl.add_timer(Duration::from_millis(ms), timer);
+    let eps = crate::monitor::Endpoints::connecting(&cfg.endpoint);
+    cfg.monitor.event(crate::monitor::CONNECT_RETRIED, ms, &eps);
+    *ivl = backoff(*ivl, cfg.reconnect_ivl_max);
 }
 
 /// The read buffer of the I/O thread: one per thread, lent to one session read at a time

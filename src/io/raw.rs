@@ -23,7 +23,6 @@
 use std::ffi::CString;
 use std::io::{ErrorKind, Read};
 use std::sync::Arc;
-use std::time::Duration;
 
 use mio::Interest;
 
@@ -190,14 +189,7 @@ impl RawSession {
             self.finish(ctl);
             return;
         }
-        let ivl = self.reconnect_ivl.max(0) as u64;
-        ctl.add_timer(Duration::from_millis(ivl), TIMER_RECONNECT);
-        self.cfg.monitor.event(
-            monitor::CONNECT_RETRIED,
-            ivl,
-            &Endpoints::connecting(&self.cfg.endpoint),
-        );
-        self.reconnect_ivl = conn::backoff(self.reconnect_ivl, self.cfg.reconnect_ivl_max);
+        conn::retry_later(ctl, &self.cfg, &mut self.reconnect_ivl, TIMER_RECONNECT);
     }
 
     /// The connection is gone (EOF, error, or a connect that failed): tell the socket if it

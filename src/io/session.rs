@@ -14,7 +14,6 @@
 //! message, since 1.0 subscribers do not send their subscriptions.
 
 use std::collections::BTreeMap;
-use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -466,14 +465,7 @@ impl Session {
             self.finish(ctl);
             return;
         }
-        let ivl = self.reconnect_ivl.max(0) as u64;
-        ctl.add_timer(Duration::from_millis(ivl), TIMER_RECONNECT);
-        self.cfg.monitor.event(
-            monitor::CONNECT_RETRIED,
-            ivl,
-            &Endpoints::connecting(&self.cfg.endpoint),
-        );
-        self.reconnect_ivl = conn::backoff(self.reconnect_ivl, self.cfg.reconnect_ivl_max);
+        conn::retry_later(ctl, &self.cfg, &mut self.reconnect_ivl, TIMER_RECONNECT);
     }
 
     /// The connection is gone: reconnect (connecting side) or end (accepted side).
@@ -621,16 +613,11 @@ impl Session {
             // The rest of a large frame body is read straight into its message.
             if c.pending_in.is_empty() {
                 if let Some(dst) = c.decoder.direct() {
-                    let n = match c.stream.read(dst) {
-                        Ok(0) => {
-                            c.err = Some(libc::EPIPE);
-                            return false;
-                        }
-                        Ok(n) => n,
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    let n = match conn::read_some(&mut c.stream, dst) {
+                        Ok(Some(n)) => n,
+                        Ok(None) => return true,
                         Err(e) => {
-                            c.err = e.raw_os_error();
+                            c.err = Some(e);
                             return false;
                         }
                     };
@@ -658,16 +645,11 @@ impl Session {
                 _ if c.decoder.expects_large() => SHORT_READ,
                 _ => READ_CHUNK,
             };
-            let n = match c.stream.read(&mut buf[..want]) {
-                Ok(0) => {
-                    c.err = Some(libc::EPIPE);
-                    return false;
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            let n = match conn::read_some(&mut c.stream, &mut buf[..want]) {
+                Ok(Some(n)) => n,
+                Ok(None) => return true,
                 Err(e) => {
-                    c.err = e.raw_os_error();
+                    c.err = Some(e);
                     return false;
                 }
             };
