@@ -205,8 +205,6 @@ struct Conn {
     /// wait here, in order.
     read_paused: bool,
     held: std::collections::VecDeque<Frame>,
-    /// Scratch list of the frames one read decoded (kept to reuse its allocation).
-    frames: Vec<Frame>,
     /// The next part taken from the pipe starts a message.
     out_first: bool,
     writable_interest: bool,
@@ -374,7 +372,6 @@ impl Session {
             partial: Vec::new(),
             read_paused: false,
             held: std::collections::VecDeque::new(),
-            frames: Vec::new(),
             out_first: true,
             writable_interest: false,
             eps: Endpoints::default(),
@@ -807,55 +804,34 @@ impl Session {
             joined = v;
             &joined
         };
-        let mut frames: Vec<Frame> = std::mem::take(&mut c.frames);
-        let mut stop_at_handshake = false;
-        let consumed = {
-            let phase = c.phase;
+        // Each frame is acted on as it is decoded (the decoder is lent out meanwhile, so the
+        // session is free to act): a handshake command's outcome applies to the next frame.
+        // Decoding stops when the pipe to the socket is full; the rest of the input waits.
+        let mut dec = std::mem::replace(&mut c.decoder, Decoder::new(Framing::V3, -1));
+        let mut broken = false;
+        let r = {
             let mut sink = |f: Frame| {
-                let is_cmd = matches!(f, Frame::Command(_));
-                frames.push(f);
-                // During the handshake, stop after each command: its outcome decides what
-                // the rest of the input is.
-                if phase == Phase::Handshake && is_cmd {
-                    stop_at_handshake = true;
+                if !self.on_frame(ctl, f) {
+                    broken = true;
                     return false;
                 }
-                true
+                self.conn.as_ref().is_some_and(|c| !c.read_paused)
             };
-            let r = match chunk {
-                Some(ch) => c.decoder.decode_shared(ch, 0, input, &mut sink),
-                None => c.decoder.decode(input, &mut sink),
-            };
-            match r {
-                Ok(n) => n,
-                Err(_) => return false,
+            match chunk {
+                Some(ch) => dec.decode_shared(ch, 0, input, &mut sink),
+                None => dec.decode(input, &mut sink),
             }
         };
-        let rest = &input[consumed..];
-        let mut drained = frames.drain(..);
-        for f in drained.by_ref() {
-            let c = self.conn.as_mut().expect("connected");
-            if c.read_paused {
-                c.held.push_back(f);
-                continue;
-            }
-            if !self.on_frame(ctl, f) {
-                return false;
-            }
-        }
-        drop(drained);
-        let c = match self.conn.as_mut() {
-            Some(c) => c,
-            None => return false,
+        let Some(c) = self.conn.as_mut() else {
+            return false;
         };
-        // The (empty) frame list is kept for the next call: no allocation per read.
-        c.frames = frames;
-        if !rest.is_empty() {
-            if stop_at_handshake || c.phase == Phase::Traffic && !c.read_paused {
-                let rest = rest.to_vec();
-                return self.decode(ctl, &rest);
-            }
-            c.pending_in = rest.to_vec();
+        c.decoder = dec;
+        let consumed = match r {
+            Ok(n) if !broken => n,
+            _ => return false,
+        };
+        if consumed < input.len() {
+            c.pending_in = input[consumed..].to_vec();
         }
         if let Some(p) = self.pipe.as_mut() {
             p.flush();
