@@ -138,12 +138,19 @@ impl Mailbox {
     /// of them. Each round yields the CPU, so a thread that has work on this core runs
     /// instead (the wait costs nothing then, and starves nobody).
     pub fn spin_for_command(&self) {
-        const ROUNDS: u32 = 50;
-        for _ in 0..ROUNDS {
+        // A few busy rounds first (an answer already on its way arrives within them, for
+        // no syscall), then rounds that yield.
+        const BUSY: u32 = 64;
+        const ROUNDS: u32 = BUSY + 50;
+        for i in 0..ROUNDS {
             if self.has_pending() {
                 return;
             }
-            std::thread::yield_now();
+            if i < BUSY {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
         }
     }
 
