@@ -28,6 +28,7 @@
 //! Dropping a message can call a user free function, which may re-enter the library: never drop
 //! a `Msg` while holding a lock that the C API can take.
 
+mod block_cache;
 mod metadata;
 
 use metadata::Extras;
@@ -206,7 +207,7 @@ impl Msg {
             if zeroed {
                 alloc::alloc_zeroed(layout)
             } else {
-                alloc::alloc(layout)
+                block_cache::take(layout).unwrap_or_else(|| alloc::alloc(layout))
             }
         };
         if block.is_null() {
@@ -664,7 +665,7 @@ impl Drop for Msg {
                 let cap = (*header).cap;
                 // The layout was computed successfully for `cap` when the block was made.
                 if let Ok((layout, _)) = heap_layout(cap) {
-                    alloc::dealloc(header.cast::<u8>(), layout);
+                    block_cache::give(header.cast::<u8>(), layout);
                 }
             } else {
                 let header = ext.header.cast::<UserHeader>();

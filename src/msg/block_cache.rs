@@ -1,0 +1,115 @@
+//! A few recently freed large message blocks, kept for the next allocation of the same size.
+//!
+//! A stream of large messages (a sender allocating, a reader freeing each one soon after)
+//! otherwise makes the C allocator shrink its heap at every free and grow it at the next
+//! allocation, faulting in fresh zeroed pages each time. Keeping the last few blocks spares
+//! that, at the cost of holding at most `SLOTS` blocks of at most `MAX` bytes.
+//!
+//! Slots are filled only when empty (compare-exchange from null) and emptied by swapping in
+//! null, so a block always has exactly one owner. A kept block's first word holds its size
+//! (written before it is published, read after it is taken).
+
+use std::alloc::{self, Layout};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// Blocks below this go to the allocator directly (its small-size paths are fast).
+pub const MIN: usize = 8 * 1024;
+/// Blocks above this are not kept: the allocator maps such sizes afresh each time, and a
+/// fresh mapping costs page faults only for the pages actually written — often fewer than
+/// reusing a block whose every page is live (a kept 1 MiB block measured slower).
+pub const MAX: usize = 256 * 1024;
+const SLOTS: usize = 4;
+
+static KEPT: [AtomicPtr<u8>; SLOTS] = [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS];
+
+fn keepable(layout: Layout) -> bool {
+    (MIN..=MAX).contains(&layout.size())
+}
+
+/// A kept block with exactly `layout`, if there is one. Blocks of other sizes met on the way
+/// are freed (the cache follows the sizes in use).
+pub fn take(layout: Layout) -> Option<*mut u8> {
+    if !keepable(layout) {
+        return None;
+    }
+    for slot in &KEPT {
+        if slot.load(Ordering::Relaxed).is_null() {
+            continue;
+        }
+        let block = slot.swap(ptr::null_mut(), Ordering::Acquire);
+        if block.is_null() {
+            continue;
+        }
+        // SAFETY: a kept block starts with its size (see `give`), and is ours alone now.
+        let size = unsafe { block.cast::<usize>().read() };
+        if size == layout.size() {
+            return Some(block);
+        }
+        // SAFETY: the block was allocated with this size and the alignment every message
+        // block has (all come from `heap_layout`).
+        unsafe {
+            alloc::dealloc(
+                block,
+                Layout::from_size_align_unchecked(size, layout.align()),
+            )
+        };
+    }
+    None
+}
+
+/// Keeps `block` (allocated with `layout`) for reuse, or frees it if it is not keepable or
+/// every slot is taken.
+///
+/// # Safety
+/// `block` must come from the global allocator with `layout`, and nothing may use it after.
+pub unsafe fn give(block: *mut u8, layout: Layout) {
+    if keepable(layout) {
+        // SAFETY: the block is ours and at least MIN bytes: its first word takes its size,
+        // published by the Release below.
+        unsafe { block.cast::<usize>().write(layout.size()) };
+        for slot in &KEPT {
+            if !slot.load(Ordering::Relaxed).is_null() {
+                continue;
+            }
+            if slot
+                .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+    // SAFETY: the caller's contract.
+    unsafe { alloc::dealloc(block, layout) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_freed_block_serves_the_next_allocation_of_its_size_only() {
+        // Sizes no other test allocates (the cache is process-wide).
+        let layout = Layout::from_size_align(3 * MIN + 40, 8).unwrap();
+        let other = Layout::from_size_align(3 * MIN + 4136, 8).unwrap();
+        // SAFETY: a fresh block of `layout`, handed over whole.
+        let block = unsafe { alloc::alloc(layout) };
+        assert!(!block.is_null());
+        // SAFETY: the block came from the allocator with `layout`; we drop it here.
+        unsafe { give(block, layout) };
+        // Another size does not get it (and the kept block is freed on the way).
+        assert!(take(other).is_none());
+        // SAFETY: as above.
+        let block = unsafe { alloc::alloc(layout) };
+        // SAFETY: as above.
+        unsafe { give(block, layout) };
+        let again = take(layout).expect("the kept block");
+        assert_eq!(again, block);
+        // SAFETY: the block is ours again, allocated with `layout`.
+        unsafe { alloc::dealloc(again, layout) };
+        // Too small or too large: never kept.
+        assert!(!keepable(Layout::from_size_align(MIN - 1, 8).unwrap()));
+        assert!(!keepable(Layout::from_size_align(MAX + 1, 8).unwrap()));
+    }
+}
