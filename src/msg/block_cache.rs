@@ -1,9 +1,13 @@
-//! A few recently freed large message blocks, kept for the next allocation of the same size.
+//! Recently freed message blocks (512 B to 256 KiB), kept for the next allocation of the same
+//! size.
 //!
-//! A stream of large messages (a sender allocating, a reader freeing each one soon after)
-//! otherwise makes the C allocator shrink its heap at every free and grow it at the next
-//! allocation, faulting in fresh zeroed pages each time. Keeping the last few blocks spares
-//! that, at the cost of holding at most `SLOTS` blocks of at most `MAX` bytes.
+//! Messages are mostly allocated on one thread and freed on another (the sender's, then the
+//! reader's). For the C allocator that is its slow path: a free into another thread's arena
+//! takes that arena's lock, and for large blocks a stream of them makes it shrink its heap at
+//! every free and grow it at the next allocation, faulting in fresh zeroed pages. Handing
+//! blocks back through these slots spares both, at the cost of holding at most `SLOTS`
+//! blocks of at most `MAX` bytes (4 MiB). Small blocks are left to the allocator, whose
+//! per-thread caches serve them faster than shared slots could (measured).
 //!
 //! Slots are filled only when empty (compare-exchange from null) and emptied by swapping in
 //! null, so a block always has exactly one owner. A kept block's first word holds its size
@@ -14,12 +18,12 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Blocks below this go to the allocator directly (its small-size paths are fast).
-pub const MIN: usize = 8 * 1024;
+pub const MIN: usize = 512;
 /// Blocks above this are not kept: the allocator maps such sizes afresh each time, and a
 /// fresh mapping costs page faults only for the pages actually written — often fewer than
 /// reusing a block whose every page is live (a kept 1 MiB block measured slower).
 pub const MAX: usize = 256 * 1024;
-const SLOTS: usize = 4;
+const SLOTS: usize = 16;
 
 static KEPT: [AtomicPtr<u8>; SLOTS] = [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS];
 
@@ -91,8 +95,8 @@ mod tests {
     #[test]
     fn a_freed_block_serves_the_next_allocation_of_its_size_only() {
         // Sizes no other test allocates (the cache is process-wide).
-        let layout = Layout::from_size_align(3 * MIN + 40, 8).unwrap();
-        let other = Layout::from_size_align(3 * MIN + 4136, 8).unwrap();
+        let layout = Layout::from_size_align(100_008, 8).unwrap();
+        let other = Layout::from_size_align(100_104, 8).unwrap();
         // SAFETY: a fresh block of `layout`, handed over whole.
         let block = unsafe { alloc::alloc(layout) };
         assert!(!block.is_null());
