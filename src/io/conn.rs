@@ -57,8 +57,8 @@ pub(super) const READ_CHUNK: usize = 64 * 1024;
 
 impl ReadBuf {
     pub(super) fn take() -> ReadBuf {
-        let kept = READ_BUF.with(|c| c.take()).filter(|m| m.is_unique());
-        ReadBuf(kept.unwrap_or_else(Self::fresh))
+        // Only unshared buffers are given back (see `give_back`).
+        ReadBuf(READ_BUF.with(|c| c.take()).unwrap_or_else(Self::fresh))
     }
 
     fn fresh() -> Msg {
@@ -96,7 +96,8 @@ impl std::ops::DerefMut for ReadBuf {
     fn deref_mut(&mut self) -> &mut [u8] {
         let len = self.0.len();
         // SAFETY: the buffer's `len` bytes are initialised (zeroed when made) and ours alone
-        // while we hold the only reference (`take` checks it is unique).
+        // while no message shares it (`give_back` keeps only unshared buffers, `renew_if_shared`
+        // replaces a shared one before the next read).
         unsafe { std::slice::from_raw_parts_mut(self.0.data_mut_ptr(), len) }
     }
 }

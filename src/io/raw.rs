@@ -21,7 +21,6 @@
 //!   ZMQ_RECONNECT_IVL (with the same routing id, and a new connect notification), as libzmq.
 
 use std::ffi::CString;
-use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 
 use mio::Interest;
@@ -240,11 +239,9 @@ impl RawSession {
             if !p.check_write() {
                 if p.peer_gone() {
                     // The socket is gone; nobody reads. Drain the connection meanwhile.
-                    return match c.stream.read(&mut buf) {
-                        Ok(0) => false,
-                        Ok(_) => continue,
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => true,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    return match conn::read_some(&mut c.stream, &mut buf) {
+                        Ok(Some(_)) => continue,
+                        Ok(None) => true,
                         Err(_) => false,
                     };
                 }
@@ -252,13 +249,11 @@ impl RawSession {
                 c.read_paused = true;
                 return true;
             }
-            let n = match c.stream.read(&mut buf) {
-                Ok(0) => return false,
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            let n = match conn::read_some(&mut c.stream, &mut buf) {
+                Ok(Some(n)) => n,
+                Ok(None) => return true,
                 Err(e) => {
-                    c.err = e.raw_os_error().unwrap_or(libc::EPIPE);
+                    c.err = e;
                     return false;
                 }
             };

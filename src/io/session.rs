@@ -278,22 +278,10 @@ impl Conn {
 impl Session {
     /// A session for `zmq_connect`, owning the session end of the socket's pipe.
     pub fn connecting(cfg: Arc<SessionConfig>, target: Target, pipe: Pipe) -> Session {
-        let ivl = cfg.reconnect_ivl;
-        Session {
-            cfg,
-            target: Some(target),
-            pipe: Some(pipe),
-            conn: None,
-            draining: false,
-            drained: false,
-            reconnect_ivl: ivl,
-            conn_gen: 0,
-            subscriptions: BTreeMap::new(),
-            skip_out_rest: false,
-            key: None,
-            connect_rid: None,
-            done: false,
-        }
+        let mut s = Session::idle(cfg);
+        s.target = Some(target);
+        s.pipe = Some(pipe);
+        s
     }
 
     /// A session for `zmq_connect` under ZMQ_IMMEDIATE: no pipe until connected; the
@@ -304,27 +292,16 @@ impl Session {
         key: u64,
         connect_rid: Option<Vec<u8>>,
     ) -> Session {
-        let ivl = cfg.reconnect_ivl;
-        Session {
-            cfg,
-            target: Some(target),
-            pipe: None,
-            conn: None,
-            draining: false,
-            drained: false,
-            reconnect_ivl: ivl,
-            conn_gen: 0,
-            subscriptions: BTreeMap::new(),
-            skip_out_rest: false,
-            key: Some(key),
-            connect_rid,
-            done: false,
-        }
+        let mut s = Session::idle(cfg);
+        s.target = Some(target);
+        s.key = Some(key);
+        s.connect_rid = connect_rid;
+        s
     }
 
-    /// A session for a connection a listener accepted.
-    pub fn accepted(cfg: Arc<SessionConfig>, stream: Stream) -> Session {
-        let mut s = Session {
+    /// A session with no target, pipe or connection yet (what the constructors start from).
+    fn idle(cfg: Arc<SessionConfig>) -> Session {
+        Session {
             reconnect_ivl: cfg.reconnect_ivl,
             cfg,
             target: None,
@@ -338,7 +315,12 @@ impl Session {
             key: None,
             connect_rid: None,
             done: false,
-        };
+        }
+    }
+
+    /// A session for a connection a listener accepted.
+    pub fn accepted(cfg: Arc<SessionConfig>, stream: Stream) -> Session {
+        let mut s = Session::idle(cfg);
         let fd = stream.raw_fd();
         s.cfg.monitor.event(
             monitor::ACCEPTED,

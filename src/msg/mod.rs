@@ -70,6 +70,14 @@ impl RefHeader {
             shared: AtomicBool::new(false),
         }
     }
+
+    /// Counts one more reference to the content.
+    fn add_ref(&self) {
+        if self.refs.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+            // Cannot happen without leaking copies by the billion; as Arc does.
+            std::process::abort();
+        }
+    }
 }
 
 /// Header of a heap message; `cap` bytes of payload follow it in the same allocation.
@@ -321,10 +329,7 @@ impl Msg {
         if offset.checked_add(len)? > ext.len {
             return None;
         }
-        let h = self.ref_header()?;
-        if h.refs.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
-            std::process::abort();
-        }
+        self.ref_header()?.add_ref();
         let mut m = Msg::new();
         m.kind = KIND_HEAP;
         m.body.ext = External {
@@ -629,11 +634,7 @@ impl Clone for Msg {
     /// are copied.
     fn clone(&self) -> Msg {
         if let Some(h) = self.ref_header() {
-            let old = h.refs.fetch_add(1, Ordering::Relaxed);
-            if old > isize::MAX as usize {
-                // Cannot happen without leaking copies by the billion; as Arc does.
-                std::process::abort();
-            }
+            h.add_ref();
             h.shared.store(true, Ordering::Relaxed);
         }
         if !self.extras.is_null() {

@@ -113,11 +113,8 @@ impl Mailbox {
         // Raised under the lock: raised after unlocking, it could land after the reader took
         // the command and reset, leaving the fd readable over an empty mailbox. SeqCst pairs
         // with the sleeper's store in `recv` (Dekker: it stores, then looks at the queue).
-        if !g.raised
-            && (self.sleeper.load(Ordering::SeqCst) || self.fd_exposed.load(Ordering::SeqCst))
-        {
-            self.signaler.raise();
-            g.raised = true;
+        if self.sleeper.load(Ordering::SeqCst) || self.fd_exposed.load(Ordering::SeqCst) {
+            self.raise_if_needed(&mut g);
         }
         drop(g);
     }

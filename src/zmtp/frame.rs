@@ -200,9 +200,7 @@ impl Decoder {
     }
 
     fn start_body(&mut self, flags: u8, size: u64) -> Result<(), ProtocolError> {
-        if flags & COMMAND == 0 && self.max_size >= 0 && size > self.max_size as u64 {
-            return Err(ProtocolError::TooLarge);
-        }
+        self.check_size(flags, size)?;
         if size > body_limit() {
             return Err(ProtocolError::TooLarge);
         }
@@ -244,16 +242,19 @@ impl Decoder {
         let State::Body { flags, body } = old else {
             unreachable!()
         };
-        let mut msg = match body {
+        let msg = match body {
             Body::Whole(m, _) => m,
             Body::Growing(v, _) => finish_growing(v)?,
         };
-        if flags & COMMAND != 0 {
-            msg.set_flags(Msg::COMMAND);
-            return Ok(Some(Frame::Command(msg)));
+        Ok(Some(frame_of(msg, flags)))
+    }
+
+    /// ZMQ_MAXMSGSIZE applies to data frames (a larger one drops the peer).
+    fn check_size(&self, flags: u8, size: u64) -> Result<(), ProtocolError> {
+        if flags & COMMAND == 0 && self.max_size >= 0 && size > self.max_size as u64 {
+            return Err(ProtocolError::TooLarge);
         }
-        msg.set_more(flags & MORE != 0);
-        Ok(Some(Frame::Data(msg)))
+        Ok(())
     }
 
     /// Decodes from `input`, handing each complete frame to `sink` (which returns false to
@@ -292,9 +293,7 @@ impl Decoder {
             return Ok(None);
         }
         let (flags, size) = self.parse_header(&rest[..hlen])?;
-        if flags & COMMAND == 0 && self.max_size >= 0 && size > self.max_size as u64 {
-            return Err(ProtocolError::TooLarge);
-        }
+        self.check_size(flags, size)?;
         let Some(body) = usize::try_from(size)
             .ok()
             .and_then(|n| rest.get(hlen..hlen.checked_add(n)?))
@@ -305,18 +304,11 @@ impl Decoder {
             Some((c, at)) if body.len() > Msg::INLINE_MAX => c.slice(at + hlen, body.len()),
             _ => None,
         };
-        let mut msg = match shared {
+        let msg = match shared {
             Some(m) => m,
             None => Msg::from_slice(body).map_err(|_| ProtocolError::TooLarge)?,
         };
-        let frame = if flags & COMMAND != 0 {
-            msg.set_flags(Msg::COMMAND);
-            Frame::Command(msg)
-        } else {
-            msg.set_more(flags & MORE != 0);
-            Frame::Data(msg)
-        };
-        Ok(Some((frame, hlen + body.len())))
+        Ok(Some((frame_of(msg, flags), hlen + body.len())))
     }
 
     fn decode_in(
@@ -428,6 +420,17 @@ impl Decoder {
             *filled = (*filled + n).min(m.len());
         }
         self.body_done()
+    }
+}
+
+/// A decoded body as the frame its header's flags make it.
+fn frame_of(mut msg: Msg, flags: u8) -> Frame {
+    if flags & COMMAND != 0 {
+        msg.set_flags(Msg::COMMAND);
+        Frame::Command(msg)
+    } else {
+        msg.set_more(flags & MORE != 0);
+        Frame::Data(msg)
     }
 }
 
