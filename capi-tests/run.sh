@@ -25,10 +25,10 @@ for src in "$here"/test_*.c; do
     bin="$out/$name"
     if [ "$mode" = system ]; then
         # The system header and library; our library must take over at run time.
-        build=("$CC" $CFLAGS -I"$here" -o "$bin" "$src" -lzmq)
+        build=("$CC" $CFLAGS -I"$here" -o "$bin" "$src" -lzmq -lsodium)
     else
         build=("$CC" $CFLAGS -DZMQ_BUILD_DRAFT_API -I"$root/include" -I"$here" -o "$bin" "$src"
-               -L"$libdir" -lzmq -Wl,-rpath,"$libdir")
+               -L"$libdir" -lzmq -Wl,-rpath,"$libdir" -lsodium)
     fi
     if [ "$mode" != valgrind ] || [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
         if ! "${build[@]}"; then

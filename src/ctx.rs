@@ -436,6 +436,20 @@ impl Ctx {
         }
     }
 
+    /// Connects a session to the ZAP handler bound at `inproc://zeromq.zap.01`, if there is
+    /// one: the handler's socket gets the other end (unbounded both ways, as libzmq's).
+    pub fn connect_zap(&self) -> Option<Pipe> {
+        let st = self.state.lock();
+        let binder = st.endpoints.get(crate::zmtp::zap::ENDPOINT)?;
+        let (mut mine, theirs) = pipe_pair([0, 0]);
+        if binder.recv_routing_id {
+            mine.write(routing_id_msg(b""));
+            mine.flush();
+        }
+        binder.mailbox.send(Command::Attach(Box::new(theirs)));
+        Some(mine)
+    }
+
     pub fn is_terminating(&self) -> bool {
         self.state.lock().terminating
     }

@@ -9,7 +9,7 @@ pub const PATCH: c_int = 5;
 /// Capabilities libzmq names (exact, case-sensitive: "WS"/"WSS" are upper case upstream).
 /// Only what really works here answers true; the rest come with their issues.
 pub fn has(capability: &[u8]) -> bool {
-    const WORKING: &[&[u8]] = &[b"ipc"];
+    const WORKING: &[&[u8]] = &[b"ipc", b"curve"];
     const KNOWN: &[&[u8]] = &[
         b"ipc", b"pgm", b"tipc", b"norm", b"curve", b"gssapi", b"vmci", b"draft", b"vsock", b"WS",
         b"WSS",

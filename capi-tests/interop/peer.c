@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,10 @@
 
 static const char *g_lib, *g_scenario, *g_side;
 static void *g_ctx;
+/* "curve+SCENARIO": every socket of the run is a CURVE server (pub and server sides) or a
+ * CURVE client (the others); set in main. */
+static int g_curve_role; /* 0 none, 1 server, 2 client */
+static void curve_socket (void *s, int server);
 
 static void die (const char *fmt, ...)
 {
@@ -119,6 +124,8 @@ static void *mksock (int type)
         die ("zmq_socket %d: %s", type, zmq_strerror (errno));
     setint (s, ZMQ_RCVTIMEO, RCV_TIMEOUT_MS);
     setint (s, ZMQ_SNDTIMEO, SND_TIMEOUT_MS);
+    if (g_curve_role)
+        curve_socket (s, g_curve_role == 1);
     return s;
 }
 
@@ -841,6 +848,196 @@ static void stream_stream (const char *side, int bind, char **eps)
     zmq_close (s);
 }
 
+/* ---- security: PLAIN and CURVE, with and without a ZAP handler ----------------------
+ * Scenarios: plain (ZAP accepts admin/secret), plain-denied (wrong password: ZAP says 400),
+ * curve (no ZAP handler: any client with the server's key gets in), curve-zap (ZAP accepts
+ * the client's key), curve-denied (a client key ZAP does not know: 400), curve-badkey (the
+ * client has the wrong server key: the server cannot open HELLO).
+ * The client is a DEALER, the server a DEALER that echoes the suite; with ZAP the server
+ * checks that every message carries User-Id. Refusals are awaited on both monitors and
+ * nothing may be delivered. */
+
+static const char *SERVER_PUBLIC = "mE=OUa40Mm^WZ%eB)jVV[#zHn3lEQJIN@jq7$@7j";
+static const char *SERVER_SECRET = "ukw%!>XUPLlOZ#rg@Fd+B#[{/Z2T}nDc!BuYoHOh";
+static const char *CLIENT_PUBLIC = "7B%<dH7g(8]82*/OJuP&B.@.YrpBmIT1Y99OJ7mF";
+static const char *CLIENT_SECRET = "?D=t}U)@-l-Yx{+[Ld/X2$!xp.#:Rdf:QYj7?:0]";
+static const char *OTHER_PUBLIC = "BNKBF}Qfd5bq?z4D.EqCh(f$v&5XWbHk+Y[l7S&K";
+static const char *OTHER_SECRET = ")#bMcaJMt@l3%vp?[a8y==fM]PpdGiQ<xD>)%lj*";
+
+static volatile int g_zap_stop;
+
+/* Makes s a CURVE server or client with the test keys. */
+static void curve_socket (void *s, int server)
+{
+    int rc;
+    if (server) {
+        int one = 1;
+        rc = zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one)
+             || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, SERVER_SECRET, 40);
+    } else {
+        rc = zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, SERVER_PUBLIC, 40)
+             || zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, CLIENT_PUBLIC, 40)
+             || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, CLIENT_SECRET, 40);
+    }
+    if (rc)
+        die ("CURVE options: %s", zmq_strerror (errno));
+}
+
+/* A REP at inproc://zeromq.zap.01: 200 with User-Id "user-admin" for admin/secret (PLAIN)
+ * or the client's public key (CURVE), 400 for anything else. */
+static void *zap_handler (void *sock)
+{
+    uint8_t client_key[32];
+    zmq_z85_decode (client_key, CLIENT_PUBLIC);
+    while (!g_zap_stop) {
+        char f[9][256];
+        int n = 0, more = 1, sz[9];
+        while (more && n < 9) {
+            int r = zmq_recv (sock, f[n], sizeof f[n], 0);
+            if (r < 0)
+                break;
+            sz[n++] = r;
+            more = 0;
+            size_t len = sizeof more;
+            zmq_getsockopt (sock, ZMQ_RCVMORE, &more, &len);
+        }
+        if (n < 6)
+            continue;
+        int ok = 0;
+        if (sz[5] == 5 && !memcmp (f[5], "PLAIN", 5) && n == 8)
+            ok = sz[6] == 5 && !memcmp (f[6], "admin", 5) && sz[7] == 6 && !memcmp (f[7], "secret", 6);
+        else if (sz[5] == 5 && !memcmp (f[5], "CURVE", 5) && n == 7)
+            ok = sz[6] == 32 && !memcmp (f[6], client_key, 32);
+        zmq_send (sock, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send (sock, f[1], sz[1], ZMQ_SNDMORE);
+        zmq_send (sock, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+        zmq_send (sock, ok ? "OK" : "denied", ok ? 2 : 6, ZMQ_SNDMORE);
+        zmq_send (sock, ok ? "user-admin" : "", ok ? 10 : 0, ZMQ_SNDMORE);
+        zmq_send (sock, "", 0, 0);
+    }
+    return NULL;
+}
+
+/* Waits for monitor event `want` (its value must be `value` unless -1). */
+static void await_event (void *mon, int want, long value, const char *why)
+{
+    while (1) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init (&ev);
+        if (zmq_msg_recv (&ev, mon, 0) < 0)
+            die ("no monitor event %#x (%s) came: %s", want, why, zmq_strerror (errno));
+        uint16_t event;
+        uint32_t v;
+        memcpy (&event, zmq_msg_data (&ev), 2);
+        memcpy (&v, (char *) zmq_msg_data (&ev) + 2, 4);
+        recv_frame (mon, &addr, "monitor address");
+        zmq_msg_close (&ev);
+        zmq_msg_close (&addr);
+        if (getenv ("PEER_DEBUG"))
+            note ("event %#x value %u", event, v);
+        if (event == want) {
+            if (value >= 0 && v != (uint32_t) value)
+                die ("monitor event %#x (%s) has value %u, expected %ld", want, why, v, value);
+            return;
+        }
+    }
+}
+
+static void secure (const char *scn, const char *side, int bind, char **eps)
+{
+    int client = !strcmp (side, "client");
+    if (!client && strcmp (side, "server"))
+        die ("unknown side");
+    int plain = !strncmp (scn, "plain", 5);
+    int denied = strstr (scn, "denied") != NULL;
+    int badkey = !strcmp (scn, "curve-badkey");
+    int zap = plain || !strcmp (scn, "curve-zap") || !strcmp (scn, "curve-denied");
+    void *s = mksock (ZMQ_DEALER);
+    setint (s, ZMQ_LINGER, 0);
+    if (zmq_socket_monitor (s, "inproc://sec-mon", ZMQ_EVENT_ALL) != 0)
+        die ("monitor: %s", zmq_strerror (errno));
+    void *mon = mksock (ZMQ_PAIR);
+    setint (mon, ZMQ_RCVTIMEO, 10000);
+    if (zmq_connect (mon, "inproc://sec-mon") != 0)
+        die ("monitor connect");
+    void *zsock = NULL;
+    pthread_t zt;
+    if (!client && zap) {
+        zsock = mksock (ZMQ_REP);
+        setint (zsock, ZMQ_RCVTIMEO, 100);
+        setint (zsock, ZMQ_LINGER, 0);
+        if (zmq_bind (zsock, "inproc://zeromq.zap.01") != 0)
+            die ("bind ZAP: %s", zmq_strerror (errno));
+        pthread_create (&zt, NULL, zap_handler, zsock);
+    }
+    if (plain && client) {
+        const char *pass = denied ? "wrong" : "secret";
+        zmq_setsockopt (s, ZMQ_PLAIN_USERNAME, "admin", 5);
+        zmq_setsockopt (s, ZMQ_PLAIN_PASSWORD, pass, strlen (pass));
+    } else if (plain) {
+        setint (s, ZMQ_PLAIN_SERVER, 1);
+    } else if (client) {
+        /* badkey: the wrong server key; denied: a client key ZAP does not know. */
+        const char *skey = badkey ? OTHER_PUBLIC : SERVER_PUBLIC;
+        const char *cpub = denied ? OTHER_PUBLIC : CLIENT_PUBLIC;
+        const char *csec = denied ? OTHER_SECRET : CLIENT_SECRET;
+        if (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, skey, 40)
+            || zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, cpub, 40)
+            || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, csec, 40))
+            die ("CURVE client options: %s", zmq_strerror (errno));
+    } else {
+        setint (s, ZMQ_CURVE_SERVER, 1);
+        if (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, SERVER_SECRET, 40))
+            die ("CURVE server key: %s", zmq_strerror (errno));
+    }
+    attach (bind, &s, 1, eps);
+
+    if (denied || badkey) {
+        if (denied) {
+            await_event (mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, "refused by ZAP");
+            /* The server stays until the client, told by ERROR, has dropped the connection. */
+            if (!client)
+                await_event (mon, ZMQ_EVENT_DISCONNECTED, -1, "client gone after ERROR");
+        } else if (client)
+            await_event (mon, ZMQ_EVENT_DISCONNECTED, -1, "dropped by the server");
+        else
+            await_event (mon, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                         ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, "HELLO for another key");
+        char buf[8];
+        if (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+            die ("a message was delivered over a refused connection");
+    } else if (client) {
+        for (int i = 0; i < SUITE_LEN; i++) {
+            send_suite (s, i);
+            expect_suite (s, i);
+        }
+    } else {
+        for (int i = 0; i < SUITE_LEN; i++) {
+            zmq_msg_t body[MAX_FRAMES];
+            for (int f = 0; f < suite[i].n; f++) {
+                char what[64];
+                snprintf (what, sizeof what, "message %d frame %d", i, f);
+                int more = recv_frame (s, &body[f], what);
+                check_frame (&body[f], i, f, more);
+                const char *uid = zmq_msg_gets (&body[f], "User-Id");
+                if (zap && (!uid || strcmp (uid, "user-admin")))
+                    die ("message %d frame %d: User-Id is %s", i, f, uid ? uid : "missing");
+            }
+            send_all (s, body, suite[i].n);
+        }
+        /* The client closes once it has the last echo; wait for that. */
+        await_event (mon, ZMQ_EVENT_DISCONNECTED, -1, "client done");
+    }
+    if (zsock) {
+        g_zap_stop = 1;
+        pthread_join (zt, NULL);
+        zmq_close (zsock);
+    }
+    zmq_socket_monitor (s, NULL, 0);
+    zmq_close (mon);
+    zmq_close (s);
+}
+
 int main (int argc, char **argv)
 {
     if (argc < 6) {
@@ -865,6 +1062,10 @@ int main (int argc, char **argv)
         die ("zmq_ctx_new");
 
     const char *scn = g_scenario, *side = g_side;
+    if (!strncmp (scn, "curve+", 6)) {
+        scn += 6;
+        g_curve_role = (!strcmp (side, "pub") || !strcmp (side, "server") || !strcmp (side, "pull")) ? 1 : 2;
+    }
     if (!strcmp (scn, "push-pull"))
         push_pull (side, bind, eps);
     else if (!strcmp (scn, "pub-sub") || !strcmp (scn, "pub-xsub")) {
@@ -881,6 +1082,8 @@ int main (int argc, char **argv)
             xsub_side (!strcmp (scn, "xpub-xsub") ? ZMQ_XSUB : ZMQ_SUB, bind, eps);
     } else if (!strcmp (scn, "heartbeat")) {
         heartbeat (side, bind, eps);
+    } else if (!strncmp (scn, "plain", 5) || !strncmp (scn, "curve", 5)) {
+        secure (scn, side, bind, eps);
     } else if (!strcmp (scn, "stream-stream")) {
         stream_stream (side, bind, eps);
     } else if (!strcmp (scn, "restart")) {

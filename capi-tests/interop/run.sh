@@ -17,6 +17,14 @@
 #     unsubscription deterministic; XPUB/XSUB, XPUB/SUB: the XPUB reads the (un)subscriptions;
 #   - stream-stream: STREAM to STREAM, raw bytes: connect notification, 300 KiB each way in
 #     whatever pieces TCP gives, a close by an empty frame and its disconnect notification;
+#   - plain, plain-denied: PLAIN with a ZAP handler on the server's side (accepting, and
+#     refusing a wrong password with 400: both monitors see HANDSHAKE_FAILED_AUTH, nothing
+#     is delivered); accepted messages carry ZAP's User-Id;
+#   - curve (no ZAP handler), curve-zap, curve-denied (ZAP refuses the client's key),
+#     curve-badkey (the client has the wrong server key): the payload suite (up to 8 MiB
+#     frames) both ways through CURVE boxes, refusals seen on the monitors as above;
+#   - curve+SCENARIO: pub-sub, xpub-xsub, dealer-router, push-pull and heartbeat with every
+#     socket under CURVE (subscriptions, PING/PONG travel inside the boxes);
 #   - heartbeat: PAIRs pinging each other across an idle second, the real libzmq side's
 #     monitor must see one handshake and no disconnection;
 #   - restart: a PULL binder killed mid-stream and rebound on the same endpoint (tcp: the same
@@ -42,7 +50,7 @@ mkdir -p "$logs"
 CC=${CC:-cc}
 if [ ! -x "$peer" ] || [ "$here/peer.c" -nt "$peer" ]; then
     # The system header and the system library: the binary itself is the real libzmq's.
-    if ! "$CC" -std=gnu11 -g -O1 -Wall -Wextra -Werror -o "$peer" "$here/peer.c" -lzmq; then
+    if ! "$CC" -std=gnu11 -g -O1 -Wall -Wextra -Werror -pthread -o "$peer" "$here/peer.c" -lzmq; then
         echo "interop: peer.c does not compile"
         echo "interop: 0 passed, 1 failed"
         exit 1
@@ -61,7 +69,7 @@ PROC_TIMEOUT=20      # seconds, any single peer process
 START_TIMEOUT=10     # seconds for a binder to print its endpoint
 # A healthy run takes about 30s. When many scenarios fail on timeouts, the ones left once the
 # budget is spent are reported as failures without being run, to keep the stage bounded.
-BUDGET=${INTEROP_BUDGET:-100}
+BUDGET=${INTEROP_BUDGET:-200}
 passed=0 failed=0 failures=() seq=0
 t_start=$(date +%s.%N)
 
@@ -262,6 +270,17 @@ all_pairs router-router server ROUTER client ROUTER 1
 all_pairs push-pull     push   PUSH   pull   PULL   1
 all_pairs heartbeat     server PAIR   client PAIR   1
 all_pairs stream-stream server STREAM client STREAM 1
+all_pairs plain         client DEALER server DEALER 1
+all_pairs plain-denied  client DEALER server DEALER 1
+all_pairs curve         client DEALER server DEALER 1
+all_pairs curve-zap     client DEALER server DEALER 1
+all_pairs curve-denied  client DEALER server DEALER 1
+all_pairs curve-badkey  client DEALER server DEALER 1
+all_pairs curve+pub-sub       pub    PUB    sub    SUB    2
+all_pairs curve+xpub-xsub     pub    XPUB   sub    XSUB   1
+all_pairs curve+dealer-router client DEALER server ROUTER 1
+all_pairs curve+push-pull     push   PUSH   pull   PULL   1
+all_pairs curve+heartbeat     server PAIR   client PAIR   1
 for tr in tcp ipc; do
     restart "$tr" sys ours
     restart "$tr" ours sys

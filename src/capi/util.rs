@@ -101,22 +101,72 @@ pub unsafe extern "C" fn zmq_z85_decode(dest_: *mut u8, string_: *const c_char) 
     ret_ptr(r.map(|()| dest_))
 }
 
-// CURVE is not built yet: as libzmq without libsodium/tweetnacl, both give ENOTSUP.
+// ---- CURVE keys: X25519 key pairs as 40 Z85 characters and a NUL (41-byte buffers).
+
+/// Z85 text of a CURVE key, without the NUL.
+const CURVE_KEY_Z85: usize = 40;
+
+/// Writes `key` at `dest` as Z85 text and a NUL.
+///
+/// # Safety
+/// `dest` is non-NULL with room for 41 bytes, and no reference to that memory is live.
+unsafe fn put_z85_key(dest: *mut c_char, key: &[u8; 32]) -> Result<()> {
+    // SAFETY: the caller gives 41 writable bytes at dest, referenced by nothing else.
+    let out = unsafe { std::slice::from_raw_parts_mut(dest.cast::<u8>(), CURVE_KEY_Z85 + 1) };
+    z85::encode_into(key, &mut out[..CURVE_KEY_Z85])?;
+    out[CURVE_KEY_Z85] = 0;
+    Ok(())
+}
+
+/// A fresh key pair, as libzmq's `crypto_box_keypair`. NULL buffers give EINVAL.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_keypair(
     z85_public_key_: *mut c_char,
     z85_secret_key_: *mut c_char,
 ) -> c_int {
-    let _ = (z85_public_key_, z85_secret_key_);
-    ret(Err(Error::NOTSUP))
+    if z85_public_key_.is_null() || z85_secret_key_.is_null() {
+        return ret(Err(Error::INVAL));
+    }
+    // The OS random source failing is the only way this fails.
+    let Some((secret, public)) = crate::zmtp::curve::keypair() else {
+        return ret(Err(Error::NOTSUP));
+    };
+    let secret = zeroize::Zeroizing::new(secret.to_bytes());
+    // SAFETY: non-NULL, with 41 bytes given by the caller; the slice made inside lives only
+    // for this call, so it never coexists with the one below even if the buffers overlap.
+    if let Err(e) = unsafe { put_z85_key(z85_public_key_, public.as_bytes()) } {
+        return ret(Err(e));
+    }
+    // SAFETY: as above, for the secret key's buffer.
+    ret(unsafe { put_z85_key(z85_secret_key_, &secret) }.map(|()| 0))
 }
+
+/// The public key of a Z85 secret key. Anything but 40 valid Z85 characters is EINVAL
+/// (libzmq decodes any multiple of 5 into its 32-byte buffer, reading uninitialised bytes
+/// or writing past it for other lengths).
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_public(
     z85_public_key_: *mut c_char,
     z85_secret_key_: *const c_char,
 ) -> c_int {
-    let _ = (z85_public_key_, z85_secret_key_);
-    ret(Err(Error::NOTSUP))
+    if z85_public_key_.is_null() || z85_secret_key_.is_null() {
+        return ret(Err(Error::INVAL));
+    }
+    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    {
+        // SAFETY: z85_secret_key_ is non-NULL and the caller passes a NUL-terminated string;
+        // the borrow ends before anything is written (the two buffers may be the same).
+        let text = unsafe { std::ffi::CStr::from_ptr(z85_secret_key_) }.to_bytes();
+        if text.len() != CURVE_KEY_Z85 {
+            return ret(Err(Error::INVAL));
+        }
+        if let Err(e) = z85::decode_into(text, &mut secret[..]) {
+            return ret(Err(e));
+        }
+    }
+    let public = crate::zmtp::curve::public_of(&secret);
+    // SAFETY: non-NULL, 41 bytes given by the caller; no other reference is live.
+    ret(unsafe { put_z85_key(z85_public_key_, &public) }.map(|()| 0))
 }
 
 // ---- Atomic counters: a heap AtomicI32 behind the `void *`.

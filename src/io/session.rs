@@ -25,16 +25,17 @@ use super::conn::{self, READ_CHUNK};
 use super::reactor::{Ctl, IoObject};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints, Monitor};
-use crate::msg::Msg;
+use crate::msg::{Extras, ExtrasSource, Metadata, Msg};
 use crate::pipe::duplex::{pipe_pair, Pipe, Read as PipeRead};
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::socket::SocketType;
 use crate::transport::address::{self, Ipc, TcpConnect};
-use crate::zmtp::command::{self, Traffic};
+use crate::zmtp::command::{self, Properties, Traffic};
 use crate::zmtp::frame::{self, Decoder, Frame, Framing};
 use crate::zmtp::greeting::{self, Greeting, Version, GREETING_LEN, SIGNATURE_LEN};
-use crate::zmtp::mechanism::{local_properties, Mechanism, Status};
-use crate::zmtp::null::Null;
+use crate::zmtp::mechanism::{local_properties, Mechanism, Status, ZAP_OK};
+use crate::zmtp::security::Security;
+use crate::zmtp::zap;
 use crate::zmtp::ProtocolError;
 
 /// The handshake timer of connection number n is `TIMER_HANDSHAKE | n << 8`, so a timer
@@ -89,6 +90,14 @@ pub struct SessionConfig {
     /// A security mechanism or ZAP domain is set: ZMTP 1.0/2.0 peers (which cannot
     /// authenticate) are refused, as libzmq refuses them.
     pub zap_enabled: bool,
+    /// The mechanism, role and credentials of each connection.
+    pub security: Security,
+    /// ZMQ_ZAP_DOMAIN (NULL asks ZAP only when it is set) and ZMQ_ZAP_ENFORCE_DOMAIN (no
+    /// handler bound is then a failure for every mechanism, not only PLAIN).
+    pub zap_domain: Vec<u8>,
+    pub zap_enforce_domain: bool,
+    /// Where the ZAP handler is looked up.
+    pub ctx: std::sync::Weak<crate::ctx::Ctx>,
 }
 
 /// Counts sessions that are flushing what a closed socket left them.
@@ -212,9 +221,21 @@ struct Conn {
     eps: Endpoints,
     /// A HANDSHAKE_FAILED_PROTOCOL event was reported (no NO_DETAIL then).
     failed_protocol: bool,
+    /// ZAP refused the peer: what the mechanism said (ERROR, or nothing for 300) goes out,
+    /// input is discarded, and the connection ends when the peer closes it or the handshake
+    /// time runs out, as libzmq's does (a peer is not made to reconnect at once).
+    refused: bool,
     /// The errno that ended the connection, when a system call or timeout did; None when
     /// the peer broke the protocol.
     err: Option<i32>,
+    /// The pipe to the ZAP handler while a request is out, and the reply's frames so far.
+    zap: Option<Pipe>,
+    zap_in: Vec<Msg>,
+    /// The ZAP handler's User-Id and metadata, for the connection's messages.
+    zap_props: Properties,
+    /// What every message from this connection carries: its properties (Peer-Address,
+    /// ZAP's, the peer's handshake properties), set when the handshake succeeds.
+    extras: Option<ExtrasSource>,
     /// Nothing received since our PING: the connection ends at this instant.
     hb_timeout_at: Option<Instant>,
     /// The peer's PING asked to hear from it again by this instant.
@@ -272,6 +293,39 @@ impl Conn {
         } else {
             Ok(m)
         }
+    }
+
+    /// Appends a command of the traffic phase (SUBSCRIBE, PING, ...): a command frame, or
+    /// under CURVE a message with the COMMAND flag in its box, as libzmq sends them.
+    fn encode_command(&mut self, body: &[u8]) {
+        if !self.mech_transforms {
+            frame::encode(self.out_mut(), Framing::V3, body, false, true);
+            return;
+        }
+        let Ok(mut m) = Msg::from_slice(body) else {
+            return;
+        };
+        m.set_flags(Msg::COMMAND);
+        if let Ok(m) = self.mech.encode(m) {
+            let framing = self.framing;
+            frame::encode(self.out_mut(), framing, m.as_slice(), false, false);
+        }
+    }
+
+    /// A frame of the traffic phase as the mechanism gives it back: under CURVE every frame
+    /// is a MESSAGE to open (its box says whether it holds a command); anything else, or a
+    /// box that does not open, is a protocol error with libzmq's code.
+    fn unwrap(&mut self, f: Frame) -> Result<Frame, ProtocolError> {
+        if !self.mech_transforms {
+            return Ok(f);
+        }
+        let (Frame::Data(m) | Frame::Command(m)) = f;
+        let m = self.mech.decode(m)?;
+        Ok(if m.flags() & Msg::COMMAND != 0 {
+            Frame::Command(m)
+        } else {
+            Frame::Data(m)
+        })
     }
 }
 
@@ -339,7 +393,11 @@ impl Session {
             stream,
             phase,
             greet_in: Vec::with_capacity(GREETING_LEN),
-            mech: Box::new(Null::new(self.cfg.kind, props)),
+            mech: self.cfg.security.mechanism(
+                self.cfg.kind,
+                props,
+                !self.cfg.zap_domain.is_empty(),
+            ),
             decoder: Decoder::new(Framing::V3, self.cfg.maxmsgsize),
             pending_in: Vec::new(),
             out: Vec::new(),
@@ -358,7 +416,12 @@ impl Session {
             writable_interest: false,
             eps: Endpoints::default(),
             failed_protocol: false,
+            refused: false,
             err: None,
+            zap: None,
+            zap_in: Vec::new(),
+            zap_props: Properties::new(),
+            extras: None,
             hb_timeout_at: None,
             ttl_at: None,
             ttl_arm: None,
@@ -471,6 +534,7 @@ impl Session {
             gone_with_socket = socket_gone;
         }
         if let Some(mut c) = self.conn.take() {
+            end_zap(ctl, &mut c);
             let _ = ctl.registry().deregister(&mut c.stream);
             if !c.out_first && self.pipe.is_some() {
                 self.skip_out_rest = true;
@@ -508,7 +572,10 @@ impl Session {
     }
 
     fn finish(&mut self, ctl: &mut Ctl) {
-        let stream = self.conn.take().map(|c| c.stream);
+        let stream = self.conn.take().map(|mut c| {
+            end_zap(ctl, &mut c);
+            c.stream
+        });
         conn::close(ctl, stream, &mut self.pipe, &self.cfg);
         self.done = true;
     }
@@ -516,10 +583,26 @@ impl Session {
     /// Starts traffic after a successful handshake.
     fn handshake_done(&mut self, ctl: &mut Ctl) {
         let peer_id = {
-            let c = self.conn.as_ref().expect("connected");
-            command::property(c.mech.peer_properties(), b"Identity")
-                .unwrap_or(b"")
-                .to_vec()
+            let c = self.conn.as_mut().expect("connected");
+            end_zap(ctl, c);
+            // The properties every message of this connection carries; the first of a
+            // name wins, in libzmq's order: Peer-Address, ZAP's, then the peer's own.
+            let addr = c.stream.peer_address();
+            let mut props: Vec<(&[u8], &[u8])> = Vec::new();
+            if !addr.is_empty() {
+                props.push((b"Peer-Address", addr.as_bytes()));
+            }
+            let zap_props = std::mem::take(&mut c.zap_props);
+            props.extend(zap_props.iter().map(|(k, v)| (k.as_slice(), v.as_slice())));
+            let peer = c.mech.peer_properties();
+            props.extend(peer.iter().map(|(k, v)| (k.as_slice(), v.as_slice())));
+            if !props.is_empty() {
+                c.extras = Some(ExtrasSource::new(Extras {
+                    metadata: Some(Arc::new(Metadata::from_bytes(props))),
+                    group: None,
+                }));
+            }
+            command::property(peer, b"Identity").unwrap_or(b"").to_vec()
         };
         self.start_traffic(ctl, Some(peer_id));
     }
@@ -635,6 +718,9 @@ impl Session {
             // Any input at all shows the peer alive.
             c.hb_timeout_at = None;
             c.ttl_at = None;
+            if c.refused {
+                continue;
+            }
             match c.phase {
                 Phase::Signature | Phase::Major | Phase::Greeting => {
                     c.greet_in.extend_from_slice(&buf[..n]);
@@ -690,7 +776,8 @@ impl Session {
                 }
                 Phase::Major if c.greet_in.len() > SIGNATURE_LEN => {
                     if greeting::version_of(&c.greet_in) == Version::V3_0 {
-                        let full = greeting::greeting(rid_len, "NULL", false);
+                        let sec = &self.cfg.security;
+                        let full = greeting::greeting(rid_len, sec.name(), sec.as_server());
                         c.out.extend_from_slice(&full[SIGNATURE_LEN + 1..]);
                     } else {
                         // Revision 0 or 1: a 2.0-style greeting, our socket type next.
@@ -731,12 +818,120 @@ impl Session {
                     }
                     c.peer_31 = g.version() == Version::V3_1;
                     c.phase = Phase::Handshake;
-                    if let Some(cmd) = c.mech.next_command() {
-                        frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
-                    }
-                    return true;
+                    return self.mech_step(ctl);
                 }
                 _ => return true,
+            }
+        }
+    }
+
+    /// Moves the handshake on after the mechanism changed: asks ZAP when the mechanism wants
+    /// to, sends what it has to send, starts traffic when it is done. False ends the
+    /// connection.
+    fn mech_step(&mut self, ctl: &mut Ctl) -> bool {
+        let c = self.conn.as_mut().expect("connected");
+        let mut asked = false;
+        if let Some(req) = c.mech.zap_request() {
+            let handler = self.cfg.ctx.upgrade().and_then(|ctx| ctx.connect_zap());
+            match handler {
+                Some(mut p) => {
+                    p.set_owner(ctl.mailbox.clone());
+                    ctl.own_key(p.id());
+                    let addr = c.stream.peer_address();
+                    let domain = &self.cfg.zap_domain;
+                    for m in zap::request(&req, domain, addr.as_bytes(), &self.cfg.routing_id) {
+                        p.write(m);
+                    }
+                    p.flush();
+                    c.zap = Some(p);
+                    asked = true;
+                }
+                // As libzmq: PLAIN cannot go on without a handler, nor can any mechanism
+                // when ZMQ_ZAP_ENFORCE_DOMAIN is set.
+                None if req.mechanism == b"PLAIN" || self.cfg.zap_enforce_domain => {
+                    let efault = libc::EFAULT as u64;
+                    let mon = &self.cfg.monitor;
+                    mon.event(monitor::HANDSHAKE_FAILED_NO_DETAIL, efault, &c.eps);
+                    c.failed_protocol = true;
+                    return false;
+                }
+                None => c.mech.zap_done(ZAP_OK),
+            }
+        }
+        if asked {
+            // The reply may be there already; looking also arms the wake-up for it.
+            return self.read_zap(ctl);
+        }
+        while let Some(cmd) = c.mech.next_command() {
+            frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
+        }
+        match c.mech.status() {
+            Status::Handshaking => true,
+            Status::Ready => {
+                c.mech_transforms = c.mech.transforms();
+                self.handshake_done(ctl);
+                true
+            }
+            Status::Error => {
+                c.failed_protocol = true;
+                c.refused = true;
+                true
+            }
+        }
+    }
+
+    /// Takes the ZAP handler's reply if it has come and acts on it; false ends the
+    /// connection (a malformed reply, a refusal, or a handler that went away).
+    fn read_zap(&mut self, ctl: &mut Ctl) -> bool {
+        let c = self.conn.as_mut().expect("connected");
+        let Some(p) = c.zap.as_mut() else {
+            return true;
+        };
+        let malformed;
+        loop {
+            match p.read() {
+                PipeRead::Msg(m) => {
+                    let more = m.more();
+                    c.zap_in.push(m);
+                    // libzmq reads seven frames; a seventh that says more is malformed.
+                    if !more || c.zap_in.len() == 7 {
+                        malformed = more;
+                        break;
+                    }
+                }
+                PipeRead::Empty => return true,
+                PipeRead::Ended => {
+                    end_zap(ctl, c);
+                    c.err = Some(libc::ECONNRESET);
+                    return false;
+                }
+            }
+        }
+        end_zap_pipe(ctl, c);
+        let frames = std::mem::take(&mut c.zap_in);
+        let reply = if malformed {
+            Err(crate::capi::consts::ZMQ_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY)
+        } else {
+            zap::parse_reply(&frames)
+        };
+        let mon = &self.cfg.monitor;
+        match reply {
+            Err(code) => {
+                mon.event(
+                    monitor::HANDSHAKE_FAILED_PROTOCOL,
+                    code as u32 as u64,
+                    &c.eps,
+                );
+                c.failed_protocol = true;
+                false
+            }
+            Ok(r) => {
+                if r.status != ZAP_OK {
+                    mon.event(monitor::HANDSHAKE_FAILED_AUTH, u64::from(r.status), &c.eps);
+                }
+                c.zap_props = r.properties;
+                c.mech.zap_done(r.status);
+                self.mech_step(ctl)
             }
         }
     }
@@ -755,7 +950,11 @@ impl Session {
     fn deliver_frame(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
         let c = self.conn.as_mut().expect("connected");
         if c.read_paused {
-            c.held.push_back(f);
+            // Frames wait opened: what is held is replayed past the mechanism.
+            match c.unwrap(f) {
+                Ok(f) => c.held.push_back(f),
+                Err(e) => return self.traffic_error(e),
+            }
         } else if !self.on_frame(ctl, f) {
             return false;
         }
@@ -821,33 +1020,72 @@ impl Session {
         true
     }
 
+    /// A frame the mechanism refused after the handshake (CURVE: a replayed nonce, a box
+    /// that does not open): libzmq reports it as a handshake protocol failure. False.
+    fn traffic_error(&mut self, e: ProtocolError) -> bool {
+        if let Some(c) = self.conn.as_mut() {
+            let code = e.code() as u32 as u64;
+            self.cfg
+                .monitor
+                .event(monitor::HANDSHAKE_FAILED_PROTOCOL, code, &c.eps);
+            c.failed_protocol = true;
+        }
+        false
+    }
+
     fn on_frame(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
+        let c = self.conn.as_mut().expect("connected");
+        if c.phase != Phase::Traffic {
+            return self.on_handshake_frame(ctl, f);
+        }
+        match c.unwrap(f) {
+            Ok(f) => self.on_traffic(ctl, f),
+            Err(e) => self.traffic_error(e),
+        }
+    }
+
+    /// A frame of the handshake: commands for the mechanism, nothing else.
+    fn on_handshake_frame(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
         let phase = self.conn.as_ref().map(|c| c.phase);
         match (phase, f) {
-            (Some(Phase::Handshake), Frame::Command(body)) => {
+            // Every frame of the handshake goes to the mechanism, as libzmq's do: one that
+            // is not a command it expects (a MESSAGE too early, data) is refused with
+            // UNEXPECTED_COMMAND.
+            (Some(Phase::Handshake), Frame::Command(body) | Frame::Data(body)) => {
                 let c = self.conn.as_mut().expect("connected");
                 if let Err(e) = c.mech.process_command(body.as_slice()) {
-                    // libzmq reports no handshake event for a peer of an incompatible type
-                    // (only DISCONNECTED); the other failures come with their code.
-                    if e != ProtocolError::IncompatibleSocketType {
-                        let code = e.code() as u32 as u64;
-                        self.cfg
-                            .monitor
-                            .event(monitor::HANDSHAKE_FAILED_PROTOCOL, code, &c.eps);
+                    match e {
+                        // libzmq reports no handshake event for a peer of an incompatible
+                        // type (only DISCONNECTED).
+                        ProtocolError::IncompatibleSocketType | ProtocolError::Refused(0) => {}
+                        // The peer's ERROR carried a ZAP verdict.
+                        ProtocolError::Refused(status) => self.cfg.monitor.event(
+                            monitor::HANDSHAKE_FAILED_AUTH,
+                            u64::from(status),
+                            &c.eps,
+                        ),
+                        e => {
+                            let code = e.code() as u32 as u64;
+                            self.cfg.monitor.event(
+                                monitor::HANDSHAKE_FAILED_PROTOCOL,
+                                code,
+                                &c.eps,
+                            );
+                        }
                     }
                     c.failed_protocol = true;
                     return false;
                 }
-                while let Some(cmd) = c.mech.next_command() {
-                    frame::encode(&mut c.out, Framing::V3, &cmd, false, true);
-                }
-                if c.mech.status() == Status::Ready {
-                    c.mech_transforms = c.mech.transforms();
-                    self.handshake_done(ctl);
-                }
-                true
+                self.mech_step(ctl)
             }
-            (Some(Phase::Handshake), Frame::Data(_)) => false,
+            _ => false,
+        }
+    }
+
+    /// A frame of the traffic phase, past the mechanism.
+    fn on_traffic(&mut self, ctl: &mut Ctl, f: Frame) -> bool {
+        let phase = self.conn.as_ref().map(|c| c.phase);
+        match (phase, f) {
             (Some(Phase::Traffic), Frame::Command(body)) => {
                 let r = self.on_command(body.as_slice());
                 if let Some(ttl) = self.conn.as_mut().and_then(|c| c.ttl_arm.take()) {
@@ -886,14 +1124,10 @@ impl Session {
             }
             (Some(Phase::Traffic), Frame::Data(msg)) => {
                 let c = self.conn.as_mut().expect("connected");
-                let msg = if c.mech_transforms {
-                    match c.mech.decode(msg) {
-                        Ok(m) => m,
-                        Err(_) => return false,
-                    }
-                } else {
-                    msg
-                };
+                let mut msg = msg;
+                if let Some(x) = c.extras.as_mut() {
+                    x.attach(&mut msg);
+                }
                 let more = msg.more();
                 let Some(p) = self.pipe.as_mut() else {
                     // No socket to take it (it is going): dropped.
@@ -971,8 +1205,7 @@ impl Session {
                 // without bound: with the output this full, the PONG is left out (the peer
                 // is not reading; the data it waits for is liveness enough).
                 if c.out.len() - c.out_pos < OUT_HIGH {
-                    let pong = command::pong(context);
-                    frame::encode(c.out_mut(), Framing::V3, &pong, false, true);
+                    c.encode_command(&command::pong(context));
                 }
                 Some(true)
             }
@@ -1074,6 +1307,10 @@ impl Session {
 
     /// Runs the session after any event: read, move output, write; handles the end.
     fn pump(&mut self, ctl: &mut Ctl, readable: bool) {
+        if self.conn.as_ref().is_some_and(|c| c.zap.is_some()) && !self.read_zap(ctl) {
+            self.disconnected(ctl);
+            return;
+        }
         if self.conn.is_some() && readable && !self.read_input(ctl) {
             self.disconnected(ctl);
             return;
@@ -1115,8 +1352,7 @@ impl Session {
                 // A PING with our TTL, no context; then expect to hear back within the
                 // timeout (one timeout at a time: it is not pushed back by later PINGs).
                 if c.out.len() - c.out_pos < OUT_HIGH {
-                    let ping = command::ping(self.cfg.heartbeat_ttl, &[]);
-                    frame::encode(c.out_mut(), Framing::V3, &ping, false, true);
+                    c.encode_command(&command::ping(self.cfg.heartbeat_ttl, &[]));
                 }
                 let gen = self.conn_gen << 8;
                 if c.hb_timeout_at.is_none() && self.cfg.heartbeat_timeout > 0 {
@@ -1170,6 +1406,20 @@ pub(super) fn conn_endpoints(stream: &Stream, endpoint: &str, bind_side: bool) -
     }
 }
 
+/// Ends the pipe to the ZAP handler, if one is open.
+fn end_zap_pipe(ctl: &mut Ctl, c: &mut Conn) {
+    if let Some(mut p) = c.zap.take() {
+        ctl.disown_key(p.id());
+        p.terminate(false);
+    }
+}
+
+/// Ends a ZAP exchange: the pipe, and any part of a reply read.
+fn end_zap(ctl: &mut Ctl, c: &mut Conn) {
+    end_zap_pipe(ctl, c);
+    c.zap_in.clear();
+}
+
 /// Appends a subscription (or cancel) for `topic`: a command to a 3.1 peer, a message
 /// (`01`/`00` + topic) to a 3.0 peer.
 fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
@@ -1179,7 +1429,7 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
         } else {
             command::cancel(topic)
         };
-        frame::encode(c.out_mut(), Framing::V3, &cmd, false, true);
+        c.encode_command(&cmd);
     } else {
         let mut body = Vec::with_capacity(topic.len() + 1);
         body.push(subscribe as u8);
@@ -1302,7 +1552,7 @@ impl IoObject for Session {
                             c.held.pop_front()
                         }
                     }) {
-                        if !self.on_frame(ctl, f) {
+                        if !self.on_traffic(ctl, f) {
                             self.disconnected(ctl);
                             return;
                         }
@@ -1328,6 +1578,16 @@ impl IoObject for Session {
             // The socket of a ZMQ_IMMEDIATE session is gone (or disconnected): without a
             // pipe there is nothing to deliver; with one, its PipeTerm decides.
             Command::Close(_) if self.pipe.is_none() => self.finish(ctl),
+            // The ZAP handler's socket went away while a request was out.
+            Command::PipeTerm(id)
+                if self
+                    .conn
+                    .as_ref()
+                    .and_then(|c| c.zap.as_ref())
+                    .is_some_and(|p| p.id() == id) =>
+            {
+                self.pump(ctl, false)
+            }
             Command::PipeTerm(_) => {
                 // The socket went away: deliver what it left for as long as its linger allows.
                 let connected = self

@@ -12,14 +12,38 @@ pub enum Stream {
 }
 
 impl Stream {
-    /// The peer's address as libzmq reports it in "Peer-Address" (IP for tcp, "" for ipc).
+    /// The peer's address as libzmq reports it in "Peer-Address" and to ZAP: the IP for
+    /// tcp; for ipc "localhost:" and the peer process's uid, gid and pid (SO_PEERCRED).
     pub fn peer_address(&self) -> String {
         match self {
             Stream::Tcp(s) => s
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default(),
-            Stream::Ipc(_) => String::new(),
+            Stream::Ipc(s) => {
+                use std::os::fd::AsRawFd;
+                let mut cred = libc::ucred {
+                    pid: 0,
+                    uid: 0,
+                    gid: 0,
+                };
+                let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+                // SAFETY: `cred` and `len` are valid for writes of the sizes given.
+                let rc = unsafe {
+                    libc::getsockopt(
+                        s.as_raw_fd(),
+                        libc::SOL_SOCKET,
+                        libc::SO_PEERCRED,
+                        (&mut cred as *mut libc::ucred).cast(),
+                        &mut len,
+                    )
+                };
+                if rc == 0 {
+                    format!("localhost:{}:{}:{}", cred.uid, cred.gid, cred.pid)
+                } else {
+                    String::new()
+                }
+            }
         }
     }
 

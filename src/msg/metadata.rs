@@ -77,7 +77,12 @@ impl std::fmt::Debug for Metadata {
 /// What a message carries besides its bytes, rarely enough to live behind one pointer: the
 /// connection's properties and the RADIO/DISH group. Shared between copies of a message and
 /// copied on write.
+///
+/// Aligned to a cache line: a connection's extras are shared by all its messages, and their
+/// reference count (written by whichever thread frees a message) must not share a line
+/// with data the I/O thread writes.
 #[derive(Clone, Default)]
+#[repr(align(64))]
 pub(crate) struct Extras {
     pub(crate) metadata: Option<Arc<Metadata>>,
     /// Never empty when present (an empty group is stored as `None`), at most 255 bytes.

@@ -31,7 +31,7 @@
 mod block_cache;
 mod metadata;
 
-use metadata::Extras;
+pub(crate) use metadata::Extras;
 pub use metadata::Metadata;
 
 use std::alloc::{self, Layout};
@@ -643,6 +643,56 @@ impl Clone for Msg {
         }
         // SAFETY: a bitwise copy whose references were all counted just above.
         unsafe { ptr::read(self) }
+    }
+}
+
+/// A connection's extras (its properties), handed to every message it receives without an
+/// allocation. References are taken from the shared count in batches: the receiving thread
+/// writes that count as it frees messages, and one increment per message from the I/O
+/// thread would move its cache line between the two cores every time.
+pub(crate) struct ExtrasSource {
+    arc: Arc<Extras>,
+    /// References taken and not yet handed out.
+    credit: usize,
+}
+
+impl ExtrasSource {
+    const BATCH: usize = 256;
+
+    pub(crate) fn new(extras: Extras) -> ExtrasSource {
+        ExtrasSource {
+            arc: Arc::new(extras),
+            credit: 0,
+        }
+    }
+
+    /// Makes `msg` carry these extras (a message that has some keeps its own).
+    pub(crate) fn attach(&mut self, msg: &mut Msg) {
+        if !msg.extras.is_null() {
+            return;
+        }
+        let raw = Arc::as_ptr(&self.arc);
+        if self.credit == 0 {
+            for _ in 0..Self::BATCH {
+                // SAFETY: `raw` is the pointer of `self.arc`, alive for this call.
+                unsafe { Arc::increment_strong_count(raw) };
+            }
+            self.credit = Self::BATCH;
+        }
+        self.credit -= 1;
+        // One of the references taken above now belongs to the message (its Drop and
+        // clones treat `extras` as an `Arc::into_raw` pointer holding one reference).
+        msg.extras = raw;
+    }
+}
+
+impl Drop for ExtrasSource {
+    fn drop(&mut self) {
+        let raw = Arc::as_ptr(&self.arc);
+        for _ in 0..self.credit {
+            // SAFETY: each was taken by `attach` on this same allocation and never handed out.
+            unsafe { Arc::decrement_strong_count(raw) };
+        }
     }
 }
 

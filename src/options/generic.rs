@@ -11,11 +11,16 @@ use super::{Options, TcpAcceptFilter};
 use crate::capi::consts::*;
 use crate::error::{Error, Result};
 use crate::socket::SocketType;
+use crate::z85;
 
 /// Longest ZMQ_BINDTODEVICE name in bytes: IFNAMSIZ, as libzmq checks it.
 const BINDDEVSIZ: usize = 16;
 /// Longest PLAIN credential, ZAP domain, SOCKS credential and accept filter: UCHAR_MAX.
 const SHORT_STRING: usize = 255;
+/// A CURVE key in binary, in Z85, and in Z85 with its NUL.
+const CURVE_KEY: usize = 32;
+const CURVE_KEY_Z85: usize = 40;
+const CURVE_KEY_Z85_NUL: usize = 41;
 /// ZMQ_HEARTBEAT_TTL is given in ms and kept in deciseconds.
 const MS_PER_DECISECOND: c_int = 100;
 
@@ -89,6 +94,17 @@ impl Options {
                 }
                 Some(_) => return Err(Error::INVAL),
             },
+            ZMQ_CURVE_SERVER => {
+                self.as_server = bool_strict(bytes)?;
+                self.mechanism = if self.as_server { ZMQ_CURVE } else { ZMQ_NULL };
+            }
+            ZMQ_CURVE_PUBLICKEY => self.set_curve_key(|k| &mut k.public, bytes)?,
+            ZMQ_CURVE_SECRETKEY => self.set_curve_key(|k| &mut k.secret, bytes)?,
+            ZMQ_CURVE_SERVERKEY => {
+                // A server key makes this side a CURVE client.
+                self.set_curve_key(|k| &mut k.server_key, bytes)?;
+                self.as_server = false;
+            }
             ZMQ_ZAP_DOMAIN => self.zap_domain = string_relaxed(bytes, SHORT_STRING)?,
             ZMQ_CONFLATE => self.conflate = bool_strict(bytes)?,
             ZMQ_HANDSHAKE_IVL => self.handshake_ivl = int_min(bytes, 0)?,
@@ -114,10 +130,36 @@ impl Options {
             ids::ZMQ_DISCONNECT_MSG if DRAFT => self.disconnect_msg = bytes.to_vec(),
             ids::ZMQ_HICCUP_MSG if DRAFT => self.hiccup_msg = bytes.to_vec(),
             ids::ZMQ_PRIORITY if DRAFT => self.priority = int_min(bytes, 0)?,
-            // Not built: CURVE (47-50), GSSAPI (62-65, 90, 91), VMCI (85-88), WSS (103-107),
+            // Not built: GSSAPI (62-65, 90, 91), VMCI (85-88), WSS (103-107),
             // NORM (117-124). Everything else is unknown or type-specific.
             _ => return Err(Error::INVAL),
         }
+        Ok(())
+    }
+
+    /// A CURVE key (libzmq's `set_curve_key`): 32 bytes binary, or Z85 text of 40 bytes or
+    /// of 41 with a terminating NUL. The text is read up to its first NUL, as libzmq reads
+    /// it with `zmq_z85_decode`: any multiple of 5 characters (at least 5) decodes into the
+    /// start of the key, and a bad group leaves the groups before it written. Success makes
+    /// the mechanism CURVE.
+    fn set_curve_key(
+        &mut self,
+        field: fn(&mut crate::zmtp::security::CurveKeys) -> &mut [u8; CURVE_KEY],
+        v: &[u8],
+    ) -> Result<()> {
+        let key = field(&mut self.curve);
+        match v.len() {
+            CURVE_KEY => key.copy_from_slice(v),
+            CURVE_KEY_Z85 | CURVE_KEY_Z85_NUL => {
+                let text = &v[..v.iter().position(|&b| b == 0).unwrap_or(v.len())];
+                if text.len() < 5 || z85::decoded_len(text.len()) > CURVE_KEY {
+                    return Err(Error::INVAL);
+                }
+                z85::decode_into(text, key)?;
+            }
+            _ => return Err(Error::INVAL),
+        }
+        self.mechanism = ZMQ_CURVE;
         Ok(())
     }
 
@@ -155,6 +197,9 @@ impl Options {
             ZMQ_PLAIN_PASSWORD => return put_str(buf, &self.plain_password),
             ZMQ_ZAP_DOMAIN => return put_str(buf, &self.zap_domain),
             ZMQ_BINDTODEVICE => return put_str(buf, &self.bound_device),
+            ZMQ_CURVE_PUBLICKEY => return get_curve_key(buf, &self.curve.public),
+            ZMQ_CURVE_SECRETKEY => return get_curve_key(buf, &self.curve.secret),
+            ZMQ_CURVE_SERVERKEY => return get_curve_key(buf, &self.curve.server_key),
             ZMQ_SNDHWM => self.sndhwm,
             ZMQ_RCVHWM => self.rcvhwm,
             ZMQ_RATE => self.rate,
@@ -183,6 +228,7 @@ impl Options {
             ZMQ_TCP_KEEPALIVE_INTVL => self.tcp_keepalive_intvl,
             ZMQ_MECHANISM => self.mechanism,
             ZMQ_PLAIN_SERVER => (self.as_server && self.mechanism == ZMQ_PLAIN) as c_int,
+            ZMQ_CURVE_SERVER => (self.as_server && self.mechanism == ZMQ_CURVE) as c_int,
             ZMQ_CONFLATE => self.conflate as c_int,
             ZMQ_HANDSHAKE_IVL => self.handshake_ivl,
             ZMQ_INVERT_MATCHING => self.invert_matching as c_int,
@@ -206,6 +252,21 @@ impl Options {
         };
         put_int(buf, v)
     }
+}
+
+/// A CURVE key for getsockopt: a buffer of exactly 32 bytes gets it in binary, one of
+/// exactly 41 gets it in Z85 with a NUL; any other size is EINVAL (libzmq's
+/// `do_getsockopt_curve_key`). The length reported is the buffer's.
+fn get_curve_key(buf: &mut [u8], key: &[u8; CURVE_KEY]) -> Result<usize> {
+    match buf.len() {
+        CURVE_KEY => buf.copy_from_slice(key),
+        CURVE_KEY_Z85_NUL => {
+            z85::encode_into(key, buf)?;
+            buf[CURVE_KEY_Z85] = 0;
+        }
+        _ => return Err(Error::INVAL),
+    }
+    Ok(buf.len())
 }
 
 /// `None` for NULL or empty: SOCKS_USERNAME/PASSWORD clear on either.

@@ -355,19 +355,7 @@ fn plain_mechanism() {
 #[test]
 fn unbuilt_mechanisms_and_transports() {
     let mut o = Options::default();
-    let key32 = [1u8; 32];
-    for opt in [
-        ZMQ_CURVE_PUBLICKEY,
-        ZMQ_CURVE_SECRETKEY,
-        ZMQ_CURVE_SERVERKEY,
-    ] {
-        assert_eq!(o.set(Pair, opt, &key32), Err(Error::INVAL));
-        assert_eq!(o.set(Pair, opt, &[b'a'; 40]), Err(Error::INVAL));
-        let mut b = [0u8; 41];
-        assert_eq!(o.get(Pair, opt, &mut b), Err(Error::INVAL));
-    }
     let ints = [
-        ZMQ_CURVE_SERVER,
         ZMQ_GSSAPI_SERVER,
         ZMQ_GSSAPI_PLAINTEXT,
         ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
@@ -393,6 +381,138 @@ fn unbuilt_mechanisms_and_transports() {
         assert_eq!(o.set(Pair, opt, &[0u8; 8]), Err(Error::INVAL));
     }
     assert_eq!(o, Options::default());
+}
+
+/// The Z85 text of the bytes 0..32.
+const Z85_ZERO_TO_31: &[u8; 40] = b"009c61o!#m2NH?C3>iWS5d]J*6CRx17-skh9337x";
+
+fn zero_to_31() -> [u8; 32] {
+    std::array::from_fn(|i| i as u8)
+}
+
+#[test]
+fn curve_keys_binary_and_z85() {
+    assert_eq!(
+        crate::z85::encode(&zero_to_31()).unwrap().as_bytes(),
+        Z85_ZERO_TO_31
+    );
+    for (opt, field) in [
+        (ZMQ_CURVE_PUBLICKEY, 0),
+        (ZMQ_CURVE_SECRETKEY, 1),
+        (ZMQ_CURVE_SERVERKEY, 2),
+    ] {
+        let key_of = |o: &Options| match field {
+            0 => o.curve.public,
+            1 => o.curve.secret,
+            _ => o.curve.server_key,
+        };
+        // Zeros until set, in both forms.
+        let o = Options::default();
+        let mut bin = [0xaau8; 32];
+        assert_eq!(o.get(Pair, opt, &mut bin), Ok(32));
+        assert_eq!(bin, [0; 32]);
+        let mut text = [0xaau8; 41];
+        assert_eq!(o.get(Pair, opt, &mut text), Ok(41));
+        assert_eq!(&text[..], b"0000000000000000000000000000000000000000\0");
+
+        // Binary (32), Z85 (40), Z85 with its NUL (41).
+        for val in [
+            zero_to_31().to_vec(),
+            Z85_ZERO_TO_31.to_vec(),
+            [&Z85_ZERO_TO_31[..], b"\0"].concat(),
+        ] {
+            let mut o = Options::default();
+            o.set(Dealer, opt, &val).unwrap();
+            assert_eq!(key_of(&o), zero_to_31(), "{opt} {}", val.len());
+            assert_eq!(get_int(&o, Dealer, ZMQ_MECHANISM), Ok(ZMQ_CURVE));
+            let mut bin = [0u8; 32];
+            assert_eq!(o.get(Dealer, opt, &mut bin), Ok(32));
+            assert_eq!(bin, zero_to_31());
+            let mut text = [0xaau8; 41];
+            assert_eq!(o.get(Dealer, opt, &mut text), Ok(41));
+            assert_eq!(&text[..40], Z85_ZERO_TO_31);
+            assert_eq!(text[40], 0);
+        }
+
+        let mut o = Options::default();
+        // Wrong lengths, bad text, 41 bytes without the NUL: EINVAL, nothing changes.
+        for bad in [
+            &b""[..],
+            &[1u8; 31],
+            &[1u8; 33],
+            &[b'a'; 39],
+            &[b'a'; 42],
+            &[b'a'; 41],
+            b"~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+            b"\x00000000000000000000000000000000000000000",
+        ] {
+            assert_eq!(o.set(Pair, opt, bad), Err(Error::INVAL), "{bad:?}");
+        }
+        assert_eq!(o.set_nullable(Pair, opt, None), Err(Error::INVAL));
+        assert_eq!(o, Options::default());
+        // getsockopt takes exactly 32 or 41 bytes.
+        for n in [0usize, 4, 31, 33, 40, 42, 64] {
+            let mut b = vec![0u8; n];
+            assert_eq!(o.get(Pair, opt, &mut b), Err(Error::INVAL), "{n}");
+        }
+        // As libzmq reads the text up to its first NUL: 35 characters set the first 28
+        // bytes of the key.
+        let mut short = [&Z85_ZERO_TO_31[..35], &[0u8; 5]].concat();
+        o.set(Pair, opt, &short).unwrap();
+        let mut want = [0u8; 32];
+        want[..28].copy_from_slice(&zero_to_31()[..28]);
+        assert_eq!(key_of(&o), want);
+        short.push(0);
+        o.set(Pair, opt, &short).unwrap();
+    }
+}
+
+#[test]
+fn curve_roles_and_mechanism() {
+    let mut o = Options::default();
+    assert_eq!(get_int(&o, Pair, ZMQ_CURVE_SERVER), Ok(0));
+    set_int(&mut o, Pair, ZMQ_CURVE_SERVER, 1).unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_MECHANISM), Ok(ZMQ_CURVE));
+    assert_eq!(get_int(&o, Pair, ZMQ_CURVE_SERVER), Ok(1));
+    assert!(o.as_server);
+    assert_eq!(get_int(&o, Pair, ZMQ_PLAIN_SERVER), Ok(0));
+    // Keys keep the server role; a server key makes this side a client.
+    o.set(Pair, ZMQ_CURVE_SECRETKEY, &[3u8; 32]).unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_CURVE_SERVER), Ok(1));
+    o.set(Pair, ZMQ_CURVE_SERVERKEY, &[4u8; 32]).unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_CURVE_SERVER), Ok(0));
+    assert_eq!(get_int(&o, Pair, ZMQ_MECHANISM), Ok(ZMQ_CURVE));
+    assert!(!o.as_server);
+    // A failed server key leaves the role.
+    set_int(&mut o, Pair, ZMQ_CURVE_SERVER, 1).unwrap();
+    assert_eq!(
+        o.set(Pair, ZMQ_CURVE_SERVERKEY, &[4u8; 31]),
+        Err(Error::INVAL)
+    );
+    assert!(o.as_server);
+    // 0 turns the mechanism back to NULL, as PLAIN_SERVER does.
+    set_int(&mut o, Pair, ZMQ_CURVE_SERVER, 0).unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_MECHANISM), Ok(ZMQ_NULL));
+    assert_eq!(get_int(&o, Pair, ZMQ_CURVE_SERVER), Ok(0));
+    assert_eq!(o.curve.secret, [3u8; 32], "the keys stay");
+    for v in [2, -1] {
+        assert_eq!(
+            set_int(&mut o, Pair, ZMQ_CURVE_SERVER, v),
+            Err(Error::INVAL)
+        );
+    }
+    assert_eq!(o.set(Pair, ZMQ_CURVE_SERVER, &[1u8; 8]), Err(Error::INVAL));
+    // PLAIN after CURVE, and back.
+    o.set(Pair, ZMQ_PLAIN_USERNAME, b"u").unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_MECHANISM), Ok(ZMQ_PLAIN));
+    o.set(Pair, ZMQ_CURVE_PUBLICKEY, &[5u8; 32]).unwrap();
+    assert_eq!(get_int(&o, Pair, ZMQ_MECHANISM), Ok(ZMQ_CURVE));
+    // Every socket type takes them.
+    for kind in ALL_TYPES {
+        let mut o = Options::default();
+        set_int(&mut o, kind, ZMQ_CURVE_SERVER, 1).unwrap();
+        o.set(kind, ZMQ_CURVE_PUBLICKEY, &[1u8; 32]).unwrap();
+    }
 }
 
 #[test]

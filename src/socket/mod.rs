@@ -423,6 +423,10 @@ impl Socket {
             draining: self.ctx.draining.clone(),
             immediate: o.immediate,
             zap_enabled: o.mechanism != crate::capi::consts::ZMQ_NULL || !o.zap_domain.is_empty(),
+            security: crate::zmtp::security::Security::from_options(o),
+            zap_domain: o.zap_domain.clone(),
+            zap_enforce_domain: o.zap_enforce_domain,
+            ctx: Arc::downgrade(&self.ctx),
         }
     }
 

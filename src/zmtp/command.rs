@@ -69,14 +69,11 @@ pub fn command(name: &[u8], data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Splits a command body into (name, data).
+/// Splits a command body into (name, data). A body that names no command (as libzmq, which
+/// matches names by prefix, sees it) is an unexpected command.
 pub fn split(body: &[u8]) -> Result<(&[u8], &[u8]), ProtocolError> {
-    let n = *body
-        .first()
-        .ok_or(ProtocolError::MalformedCommandUnspecified)? as usize;
-    let name = body
-        .get(1..1 + n)
-        .ok_or(ProtocolError::MalformedCommandUnspecified)?;
+    let n = *body.first().ok_or(ProtocolError::UnexpectedCommand)? as usize;
+    let name = body.get(1..1 + n).ok_or(ProtocolError::UnexpectedCommand)?;
     Ok((name, &body[1 + n..]))
 }
 
@@ -125,6 +122,25 @@ pub fn parse_error(data: &[u8]) -> Result<&[u8], ProtocolError> {
     let n = *data.first().ok_or(ProtocolError::MalformedCommandError)? as usize;
     data.get(1..1 + n)
         .ok_or(ProtocolError::MalformedCommandError)
+}
+
+/// An ERROR received in a handshake, as the error it ends the handshake with: a reason of
+/// "300", "400" or "500" is a ZAP verdict (reported as HANDSHAKE_FAILED_AUTH).
+pub fn refused(data: &[u8]) -> ProtocolError {
+    match parse_error(data) {
+        Ok(&[d @ b'3'..=b'5', b'0', b'0']) => ProtocolError::Refused(u16::from(d - b'0') * 100),
+        Ok(_) => ProtocolError::Refused(0),
+        Err(e) => e,
+    }
+}
+
+/// The properties in wire form (READY, INITIATE, ZAP metadata).
+pub fn properties(props: &Properties) -> Vec<u8> {
+    let mut data = Vec::new();
+    for (n, v) in props {
+        put_property(&mut data, n, v);
+    }
+    data
 }
 
 pub fn ready(props: &[(&[u8], &[u8])]) -> Vec<u8> {

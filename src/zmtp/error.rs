@@ -27,6 +27,9 @@ pub enum ProtocolError {
     TooLarge,
     /// The peer's Socket-Type cannot talk to ours.
     IncompatibleSocketType,
+    /// The peer sent ERROR during the handshake. The value is the ZAP status (300, 400,
+    /// 500) when the reason was one, reported as HANDSHAKE_FAILED_AUTH; else 0.
+    Refused(u16),
 }
 
 impl ProtocolError {
@@ -34,7 +37,7 @@ impl ProtocolError {
     pub fn code(self) -> i32 {
         use ProtocolError::*;
         match self {
-            Unspecified | Framing | TooLarge => ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+            Unspecified | Framing | TooLarge | Refused(_) => ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
             // libzmq refuses a bad Socket-Type while parsing the metadata.
             IncompatibleSocketType => ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA,
             UnexpectedCommand => ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,

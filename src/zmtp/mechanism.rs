@@ -1,5 +1,5 @@
 //! The security mechanism of a connection: a state machine over handshake command bodies.
-//! NULL is here now; PLAIN and CURVE plug into the same trait.
+//! NULL, PLAIN and CURVE implement it; ZAP (RFC 27) is asked through it by the session.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,19 @@ pub enum Status {
     Error,
 }
 
+/// What a server mechanism asks the ZAP handler about its peer: the mechanism's name and the
+/// credentials frames (PLAIN: username, password; CURVE: the client's public key). The
+/// session adds version, request id, domain, address and routing id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZapRequest {
+    pub mechanism: &'static [u8],
+    pub credentials: Vec<Vec<u8>>,
+}
+
+/// The ZAP status codes, as libzmq reads them (first digit 2..5, then "00").
+pub const ZAP_OK: u16 = 200;
+pub const ZAP_TEMPORARY: u16 = 300;
+
 pub trait Mechanism: Send {
     /// The name in the greeting ("NULL", "PLAIN", "CURVE").
     fn name(&self) -> &'static [u8];
@@ -30,6 +43,17 @@ pub trait Mechanism: Send {
 
     /// The peer's properties, once received.
     fn peer_properties(&self) -> &Properties;
+
+    /// A request for the ZAP handler, due once the peer's credentials are in (taken once).
+    /// Until `zap_done` the mechanism sends nothing more.
+    fn zap_request(&mut self) -> Option<ZapRequest> {
+        None
+    }
+
+    /// The handler's verdict: 200 lets the handshake go on; 300 ends it silently; 400 and
+    /// 500 send ERROR with the code as reason, then end it. Also 200 when no handler is
+    /// bound and the mechanism may go on without one (the session decides which may).
+    fn zap_done(&mut self, _status: u16) {}
 
     /// True if `encode`/`decode` change messages (CURVE); false lets the session skip them.
     fn transforms(&self) -> bool {

@@ -4,11 +4,18 @@
 //! touches a socket, a thread or a clock.
 
 pub mod command;
+pub mod curve;
 pub mod error;
 pub mod frame;
 pub mod greeting;
 pub mod mechanism;
 pub mod null;
+pub mod plain;
+pub mod security;
 pub mod socket_types;
+pub mod zap;
 
 pub use error::ProtocolError;
+
+#[cfg(test)]
+mod fuzz_tests;

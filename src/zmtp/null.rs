@@ -1,8 +1,9 @@
 //! The NULL mechanism (RFC 23): each side sends READY with its properties and waits for the
-//! peer's READY. An ERROR from the peer ends the handshake.
+//! peer's READY. An ERROR from the peer ends the handshake. With a ZAP domain set, the side
+//! that has it asks ZAP before sending READY (as libzmq does).
 
 use super::command::{self, Properties};
-use super::mechanism::{Mechanism, Status};
+use super::mechanism::{Mechanism, Status, ZapRequest, ZAP_OK, ZAP_TEMPORARY};
 use super::socket_types::compatible;
 use super::ProtocolError;
 use crate::socket::SocketType;
@@ -14,10 +15,15 @@ pub struct Null {
     ready_received: bool,
     failed: bool,
     peer: Properties,
+    /// ZAP: the request is still to be taken; the verdict is still to come.
+    zap_pending: bool,
+    zap_waiting: bool,
+    /// A refusal to send (the ZAP status as ERROR reason).
+    error_out: Option<u16>,
 }
 
 impl Null {
-    pub fn new(kind: SocketType, props: Properties) -> Null {
+    pub fn new(kind: SocketType, props: Properties, zap: bool) -> Null {
         Null {
             kind,
             props,
@@ -25,6 +31,9 @@ impl Null {
             ready_received: false,
             failed: false,
             peer: Properties::new(),
+            zap_pending: zap,
+            zap_waiting: zap,
+            error_out: None,
         }
     }
 }
@@ -35,7 +44,11 @@ impl Mechanism for Null {
     }
 
     fn next_command(&mut self) -> Option<Vec<u8>> {
-        if self.ready_sent || self.failed {
+        if let Some(code) = self.error_out.take() {
+            self.failed = true;
+            return Some(command::error(code.to_string().as_bytes()));
+        }
+        if self.ready_sent || self.failed || self.zap_waiting {
             return None;
         }
         self.ready_sent = true;
@@ -62,10 +75,7 @@ impl Mechanism for Null {
                     self.ready_received = true;
                     Ok(())
                 }
-                b"ERROR" => {
-                    command::parse_error(data)?;
-                    Err(ProtocolError::Unspecified)
-                }
+                b"ERROR" => Err(command::refused(data)),
                 _ => Err(ProtocolError::UnexpectedCommand),
             }
         })();
@@ -88,6 +98,22 @@ impl Mechanism for Null {
     fn peer_properties(&self) -> &Properties {
         &self.peer
     }
+
+    fn zap_request(&mut self) -> Option<ZapRequest> {
+        std::mem::take(&mut self.zap_pending).then(|| ZapRequest {
+            mechanism: b"NULL",
+            credentials: Vec::new(),
+        })
+    }
+
+    fn zap_done(&mut self, status: u16) {
+        self.zap_waiting = false;
+        match status {
+            ZAP_OK => {}
+            ZAP_TEMPORARY => self.failed = true,
+            code => self.error_out = Some(code),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -97,7 +123,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn null(kind: SocketType, id: &[u8]) -> Null {
-        Null::new(kind, local_properties(kind, id, &BTreeMap::new()))
+        Null::new(kind, local_properties(kind, id, &BTreeMap::new()), false)
     }
 
     #[test]
@@ -152,5 +178,41 @@ mod tests {
             Err(ProtocolError::UnexpectedCommand),
             "READY twice"
         );
+
+        let mut a = null(SocketType::Pull, b"");
+        assert_eq!(
+            a.process_command(b"\x05ERROR\x03400"),
+            Err(ProtocolError::Refused(400))
+        );
+        let mut a = null(SocketType::Pull, b"");
+        assert_eq!(
+            a.process_command(b"\x05ERROR\x03no!"),
+            Err(ProtocolError::Refused(0))
+        );
+    }
+
+    #[test]
+    fn zap_holds_ready_until_the_verdict() {
+        let props = local_properties(SocketType::Pull, b"", &BTreeMap::new());
+        let mut a = Null::new(SocketType::Pull, props.clone(), true);
+        assert!(a.next_command().is_none(), "no READY before ZAP answers");
+        let req = a.zap_request().unwrap();
+        assert_eq!(req.mechanism, b"NULL");
+        assert!(req.credentials.is_empty());
+        assert!(a.zap_request().is_none(), "asked once");
+        a.zap_done(200);
+        assert!(a.next_command().unwrap().starts_with(b"\x05READY"));
+
+        let mut a = Null::new(SocketType::Pull, props.clone(), true);
+        a.zap_request();
+        a.zap_done(400);
+        assert_eq!(a.next_command().unwrap(), b"\x05ERROR\x03400");
+        assert_eq!(a.status(), Status::Error);
+
+        let mut a = Null::new(SocketType::Pull, props, true);
+        a.zap_request();
+        a.zap_done(300);
+        assert!(a.next_command().is_none(), "300 ends it silently");
+        assert_eq!(a.status(), Status::Error);
     }
 }
