@@ -202,6 +202,27 @@ static void expect_protocol_error (server_t *sv, uint32_t code)
     CHECK_EQ (v, code);
 }
 
+/*  The server's greeting, as libzmq's: 3.1, "PLAIN", and the as-server octet left 0.  */
+TEST (server_greeting_bytes)
+{
+    server_t sv;
+    server_up (&sv, 1);
+    int fd = raw_connect (sv.port);
+    CHECK (fd >= 0);
+    unsigned char g[64], peer[64];
+    raw_greeting (g, "PLAIN");
+    CHECK_OK (write_all (fd, g, sizeof g));
+    CHECK_OK (read_exact (fd, peer, sizeof peer));
+    CHECK_EQ (peer[0], 0xff);
+    CHECK_EQ (peer[9], 0x7f);
+    CHECK_EQ (peer[10], 3);
+    CHECK_EQ (peer[11], 1);
+    CHECK_MEM_EQ (peer + 12, "PLAIN\0", 6);
+    CHECK_EQ (peer[32], 0);
+    close (fd);
+    server_down (&sv);
+}
+
 TEST (truncated_hello)
 {
     server_t sv;
@@ -441,6 +462,7 @@ TEST (huge_frame_sizes)
 
 int main (void)
 {
+    RUN (server_greeting_bytes);
     RUN (truncated_hello);
     RUN (hello_with_trailing_bytes);
     RUN (oversized_hello);

@@ -776,8 +776,10 @@ impl Session {
                 }
                 Phase::Major if c.greet_in.len() > SIGNATURE_LEN => {
                     if greeting::version_of(&c.greet_in) == Version::V3_0 {
-                        let sec = &self.cfg.security;
-                        let full = greeting::greeting(rid_len, sec.name(), sec.as_server());
+                        // libzmq 4.3 leaves the as-server octet 0 whatever its role (seen on
+                        // the wire from Debian's 4.3.4), and so do we: byte for byte.
+                        let name = self.cfg.security.name();
+                        let full = greeting::greeting(rid_len, name, false);
                         c.out.extend_from_slice(&full[SIGNATURE_LEN + 1..]);
                     } else {
                         // Revision 0 or 1: a 2.0-style greeting, our socket type next.

@@ -73,14 +73,6 @@ impl Security {
         }
     }
 
-    /// The as-server bit of the greeting.
-    pub fn as_server(&self) -> bool {
-        match self {
-            Security::Null => false,
-            Security::Plain { server, .. } | Security::Curve { server, .. } => *server,
-        }
-    }
-
     /// A fresh mechanism for one connection; `props` are the properties this side announces.
     pub fn mechanism(&self, kind: SocketType, props: Properties, zap: bool) -> Box<dyn Mechanism> {
         match self {
