@@ -15,7 +15,7 @@ else
 PC_DEFINES =
 endif
 
-.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test valgrind-test demo examples examples-test interop-test clean bench bench-quick
+.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test preload-test cppzmq-test valgrind-test demo examples examples-test interop-test pyzmq-test clean bench bench-quick
 
 all: lib pkgconfig/libzmq.pc
 
@@ -71,12 +71,27 @@ capi-test: lib
 system-test: lib
 	capi-tests/run.sh --system $(LIBDIR)
 
+# The same binaries (system header, linked to the system libzmq.so.5) with ours injected by
+# LD_PRELOAD.
+preload-test: lib
+	capi-tests/run.sh --preload $(LIBDIR)
+
+# A C++ program on Debian's cppzmq headers, built against our zmq.h, plainly and under valgrind.
+cppzmq-test: lib
+	capi-tests/cppzmq/run.sh $(LIBDIR)
+
 valgrind-test: lib
 	capi-tests/run.sh --valgrind $(LIBDIR)
 
 # A peer on the real libzmq (system libzmq.so.5) against a peer on ours, over tcp and ipc.
 interop-test: lib
 	capi-tests/interop/run.sh $(LIBDIR)
+
+# pyzmq 27.3.0 built from its PyPI sdist against `make install PREFIX=build/pyzmq/prefix`, and its
+# own test suite run on it; ends with "pyzmq: N passed, N failed". PYZMQ_AGAINST=system runs the
+# same against Debian's libzmq. Needs PyPI on the first run only (venv and sdist are cached).
+pyzmq-test: lib
+	scripts/pyzmq-test.sh
 
 # The guide-style C programs in examples/, built against include/zmq.h and $(LIBDIR).
 CC              ?= cc

@@ -7,13 +7,17 @@
 #   run.sh --system LIBDIR     compiled against the system zmq.h, linked to the system
 #                              libzmq.so.5, run with LIBDIR first on LD_LIBRARY_PATH; each
 #                              binary also proves that our library served its calls
+#   run.sh --preload LIBDIR    the --system binaries, run with LD_PRELOAD=LIBDIR/libzmq.so.5
+#                              instead (the way a binary is switched without touching its
+#                              library path); each proves that ours served its calls
 set -uo pipefail
 mode=plain
-case "${1:-}" in --valgrind|--system) mode=${1#--}; shift ;; esac
-libdir=$(cd "${1:?usage: run.sh [--valgrind|--system] LIBDIR}" && pwd)
+case "${1:-}" in --valgrind|--system|--preload) mode=${1#--}; shift ;; esac
+libdir=$(cd "${1:?usage: run.sh [--valgrind|--system|--preload] LIBDIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-out="$root/build/capi-tests/$([ "$mode" = system ] && echo system || echo ours)"
+case "$mode" in system|preload) sys=1 ;; *) sys=0 ;; esac
+out="$root/build/capi-tests/$([ "$sys" = 1 ] && echo system || echo ours)"
 mkdir -p "$out"
 
 CC=${CC:-cc}
@@ -23,14 +27,14 @@ passed=0 failed=0 broken=()
 for src in "$here"/test_*.c; do
     name=$(basename "$src" .c)
     bin="$out/$name"
-    if [ "$mode" = system ]; then
+    if [ "$sys" = 1 ]; then
         # The system header and library; our library must take over at run time.
         build=("$CC" $CFLAGS -I"$here" -o "$bin" "$src" -lzmq -lsodium)
     else
         build=("$CC" $CFLAGS -DZMQ_BUILD_DRAFT_API -I"$root/include" -I"$here" -o "$bin" "$src"
                -L"$libdir" -lzmq -Wl,-rpath,"$libdir" -lsodium)
     fi
-    if [ "$mode" != valgrind ] || [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+    if [ "$mode" = plain ] || [ "$mode" = system ] || [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
         if ! "${build[@]}"; then
             echo "FAIL $name: does not compile"; broken+=("$name"); failed=$((failed + 1)); continue
         fi
@@ -44,6 +48,8 @@ for src in "$here"/test_*.c; do
                  "$bin") ;;
         system)
             env_extra=(LD_LIBRARY_PATH="$libdir" ZMQ_TEST_EXPECT_OURS=1 ZMQ_TEST_OUR_LIB="$libdir") ;;
+        preload)
+            env_extra=(LD_PRELOAD="$libdir/libzmq.so.5" ZMQ_TEST_EXPECT_OURS=1 ZMQ_TEST_OUR_LIB="$libdir") ;;
     esac
     log="$out/$name.$mode.log"
     env "${env_extra[@]}" timeout 300 "${run[@]}" >"$log" 2>&1

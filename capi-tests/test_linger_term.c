@@ -127,6 +127,50 @@ TEST (term_returns_with_undelivered_messages)
     }
 }
 
+struct term_call
+{
+    void *ctx;
+    atomic_int done;
+    int rc, err;
+};
+
+static void *call_term (void *arg)
+{
+    struct term_call *c = (struct term_call *) arg;
+    c->rc = zmq_ctx_term (c->ctx);
+    c->err = errno;
+    atomic_store (&c->done, 1);
+    return NULL;
+}
+
+/*  A message queued for a tcp peer that is not there: term waits the linger out (the session
+    keeps trying to connect meanwhile, as libzmq's), a signal interrupts the wait with EINTR
+    (pyzmq's test_retry_term), and term called again completes.  */
+TEST (term_lingers_for_an_absent_peer_and_signals_interrupt_it)
+{
+    void *ctx = zmq_ctx_new ();
+    /*  A port nobody listens on: bound, read, closed.  */
+    void *tmp = zmq_socket (ctx, ZMQ_PULL);
+    CHECK_OK (zmq_bind (tmp, "tcp://127.0.0.1:*"));
+    char ep[64];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (tmp, ZMQ_LAST_ENDPOINT, ep, &len));
+    CHECK_OK (zmq_close (tmp));
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    CHECK_OK (set_int (push, ZMQ_LINGER, 2000));
+    CHECK_OK (set_int (push, ZMQ_RECONNECT_IVL, 20));
+    CHECK_OK (zmq_connect (push, ep));
+    CHECK_EQ (zmq_send (push, "ping", 4, 0), 4);
+    CHECK_OK (zmq_close (push));
+    struct term_call c;
+    memset (&c, 0, sizeof c);
+    c.ctx = ctx;
+    CHECK_EQ (interrupt_until_done (call_term, &c, &c.done, 5), 0);
+    CHECK_EQ (c.rc, -1);
+    CHECK_EQ (c.err, EINTR);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 struct closer
 {
     void *socket;
@@ -377,6 +421,7 @@ int main (void)
     RUN (closed_pair_peer_messages_are_still_received);
     RUN (term_returns_with_undelivered_messages);
     RUN (term_waits_for_the_last_socket);
+    RUN (term_lingers_for_an_absent_peer_and_signals_interrupt_it);
     RUN (peer_closes_while_receiver_blocks);
     RUN (a_thousand_pair_sockets);
     RUN (one_socket_per_thread_ring);

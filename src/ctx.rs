@@ -147,7 +147,7 @@ impl Ctx {
             state: Mutex::new(State::default()),
             io: Mutex::new(Vec::new()),
             io_next: std::sync::atomic::AtomicUsize::new(0),
-            draining: Arc::new(Draining::default()),
+            draining: Arc::new(Draining::new()?),
             all_closed: Signaler::new()?,
         }))
     }
@@ -292,12 +292,7 @@ impl Ctx {
             self.all_closed.reset();
         }
         // Network sessions deliver what closed sockets left, for as long as ZMQ_LINGER says.
-        {
-            let mut g = self.draining.signal.lock();
-            while !self.draining.is_zero() {
-                self.draining.cond.wait(&mut g);
-            }
-        }
+        self.draining.wait_zero()?;
         self.io.lock().clear();
         Ok(())
     }

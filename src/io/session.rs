@@ -100,26 +100,38 @@ pub struct SessionConfig {
     pub ctx: std::sync::Weak<crate::ctx::Ctx>,
 }
 
-/// Counts sessions that are flushing what a closed socket left them.
-#[derive(Default)]
+/// Counts sessions that are flushing what a closed socket left them. zmq_ctx_term waits for
+/// zero on an eventfd, so a signal interrupts it with EINTR as it does libzmq's.
 pub struct Draining {
     count: AtomicUsize,
-    pub signal: parking_lot::Mutex<()>,
-    pub cond: parking_lot::Condvar,
+    done: crate::pipe::signaler::Signaler,
 }
 
 impl Draining {
+    pub fn new() -> crate::error::Result<Draining> {
+        Ok(Draining {
+            count: AtomicUsize::new(0),
+            done: crate::pipe::signaler::Signaler::new()?,
+        })
+    }
     pub fn add(&self) {
         self.count.fetch_add(1, Ordering::SeqCst);
     }
     pub fn sub(&self) {
         if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let _g = self.signal.lock();
-            self.cond.notify_all();
+            self.done.raise();
         }
     }
     pub fn is_zero(&self) -> bool {
         self.count.load(Ordering::SeqCst) == 0
+    }
+    /// Waits until no session drains; EINTR if a signal comes first.
+    pub fn wait_zero(&self) -> crate::error::Result<()> {
+        while !self.is_zero() {
+            self.done.wait(None)?;
+            self.done.reset();
+        }
+        Ok(())
     }
 }
 
@@ -503,7 +515,10 @@ impl Session {
     }
 
     fn schedule_reconnect(&mut self, ctl: &mut Ctl) {
-        if self.cfg.reconnect_ivl < 0 || self.draining {
+        // A lingering session keeps trying to deliver, as libzmq's: ZMQ_LINGER ends it. With
+        // nothing left to deliver it ends now.
+        let nothing_left = self.draining && !self.pipe.as_mut().is_some_and(|p| p.check_read());
+        if self.cfg.reconnect_ivl < 0 || nothing_left {
             self.finish(ctl);
             return;
         }
