@@ -15,7 +15,7 @@ else
 PC_DEFINES =
 endif
 
-.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test preload-test cppzmq-test valgrind-test demo examples examples-test interop-test pyzmq-test clean bench bench-quick
+.PHONY: all lib install test deps cargo-test header-check abi-check install-check capi-test system-test preload-test cppzmq-test valgrind-test memcheck demo examples examples-test examples-inject-test interop-test pyzmq-test clean bench bench-quick
 
 all: lib pkgconfig/libzmq.pc
 
@@ -83,6 +83,10 @@ cppzmq-test: lib
 valgrind-test: lib
 	capi-tests/run.sh --valgrind $(LIBDIR)
 
+# Every C test and every example under valgrind memcheck (errors or definite/indirect leaks fail).
+memcheck: valgrind-test examples
+	EXAMPLE_MODES=valgrind scripts/run-examples.sh $(BUILD)/examples
+
 # A peer on the real libzmq (system libzmq.so.5) against a peer on ours, over tcp and ipc.
 interop-test: lib
 	capi-tests/interop/run.sh $(LIBDIR)
@@ -128,6 +132,23 @@ demo: examples
 # Every example, plainly and under valgrind; ends with "examples: N passed, N failed".
 examples-test: examples
 	scripts/run-examples.sh $(BUILD)/examples
+
+# The examples as programs built for the real libzmq (system zmq.h, system libzmq.so.5), run
+# with ours injected by LD_LIBRARY_PATH and by LD_PRELOAD.
+SYS_EXAMPLE_BINS     = $(patsubst examples/%.c,$(BUILD)/examples-system/%,$(EXAMPLE_SRCS))
+SYS_TCP_EXAMPLE_BINS = $(patsubst examples/tcp/%.c,$(BUILD)/examples-system/tcp/%,$(TCP_EXAMPLE_SRCS))
+
+$(BUILD)/examples-system/%: examples/%.c examples/helpers.h
+	@mkdir -p $(BUILD)/examples-system
+	$(CC) $(EXAMPLE_CFLAGS) -o $@ $< -lzmq
+
+$(BUILD)/examples-system/tcp/%: examples/tcp/%.c examples/tcp/net.h examples/helpers.h
+	@mkdir -p $(BUILD)/examples-system/tcp
+	$(CC) $(EXAMPLE_CFLAGS) -o $@ $< -lzmq
+
+examples-inject-test: lib
+	@$(MAKE) --no-print-directory $(SYS_EXAMPLE_BINS) $(SYS_TCP_EXAMPLE_BINS)
+	scripts/run-examples.sh --inject $(LIBDIR) $(BUILD)/examples-system
 
 clean:
 	$(CARGO) clean

@@ -782,6 +782,13 @@ struct iovec;
 #define ZMQ_EVENT_ALL_V2 (ZMQ_EVENT_ALL_V1 | ZMQ_EVENT_PIPES_STATS)
 #endif
 
+typedef struct zmq_pollitem_t {
+  void *socket;
+  zmq_fd_t fd;
+  short events;
+  short revents;
+} zmq_pollitem_t;
+
 #if defined(ZMQ_BUILD_DRAFT_API)
 typedef struct zmq_poller_event_t {
   void *socket;
@@ -790,13 +797,6 @@ typedef struct zmq_poller_event_t {
   short events;
 } zmq_poller_event_t;
 #endif
-
-typedef struct zmq_pollitem_t {
-  void *socket;
-  zmq_fd_t fd;
-  short events;
-  short revents;
-} zmq_pollitem_t;
 
 ZMQ_EXPORT void *zmq_ctx_new(void);
 
@@ -836,54 +836,6 @@ ZMQ_EXPORT uint32_t zmq_connect_peer(void *s_, const char *addr_);
 
 #if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
 ZMQ_EXPORT int zmq_disconnect_peer(void *s_, uint32_t routing_id_);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT void *zmq_poller_new(void);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_size(void *poller);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_add(void *poller, void *socket, void *user_data, short events);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_modify(void *poller, void *socket, short events);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_remove(void *poller, void *socket);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_wait(void *poller, struct zmq_poller_event_t *event, long timeout);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_wait_all(void *poller, struct zmq_poller_event_t *events, int n_events, long timeout);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_fd(void *poller, zmq_fd_t *fd);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_modify_fd(void *poller, zmq_fd_t fd, short events);
-#endif
-
-#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
-ZMQ_EXPORT int zmq_poller_remove_fd(void *poller, zmq_fd_t fd);
 #endif
 
 #if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_BUILD_DRAFT_API))
@@ -961,6 +913,54 @@ ZMQ_EXPORT int zmq_proxy(void *frontend_, void *backend_, void *capture_);
 ZMQ_EXPORT int zmq_proxy_steerable(void *frontend_, void *backend_, void *capture_, void *control_);
 
 ZMQ_EXPORT int zmq_device(int type_, void *frontend_, void *backend_);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT void *zmq_poller_new(void);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_size(void *poller_);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add(void *poller_, void *socket, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify(void *poller_, void *socket, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove(void *poller_, void *socket);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add_fd(void *poller_, zmq_fd_t fd, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify_fd(void *poller_, zmq_fd_t fd, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove_fd(void *poller_, zmq_fd_t fd);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait_all(void *poller_, struct zmq_poller_event_t *events, int n_events, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait(void *poller_, struct zmq_poller_event_t *event, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_fd(void *poller_, zmq_fd_t *fd);
+#endif
 
 ZMQ_EXPORT void *zmq_socket(void *arg0, int type_);
 

@@ -3,6 +3,11 @@
 #
 #   run-examples.sh BINDIR                 every example, once plainly and once under valgrind
 #   run-examples.sh --demo BINDIR NAME...  the named tcp examples, plainly, showing their output
+#   run-examples.sh --inject LIBDIR BINDIR examples built against the system zmq.h and linked to
+#                                          the system libzmq.so.5, each run twice with ours
+#                                          injected: by LD_LIBRARY_PATH and by LD_PRELOAD (the
+#                                          loader must resolve libzmq.so.5 to LIBDIR, checked
+#                                          before each run)
 #
 # The single-process examples (BINDIR/*, over inproc) are run as they are. The tcp examples
 # (BINDIR/tcp/*) are several processes each, started here: the process that binds picks a
@@ -14,8 +19,9 @@
 # errors or definite/indirect leaks also fail it. Ends with "examples: N passed, N failed".
 set -uo pipefail
 
-demo=0
+demo=0 inject=""
 if [ "${1:-}" = --demo ]; then demo=1; shift; fi
+if [ "${1:-}" = --inject ]; then inject=$(cd "${2:?--inject LIBDIR}" && pwd); shift 2; fi
 bindir=$(cd "${1:?usage: run-examples.sh [--demo] BINDIR [NAME...]}" && pwd)
 shift
 tcpdir="$bindir/tcp"
@@ -113,6 +119,7 @@ start() {
     local log="$run_dir/$((${#pids[@]} + 1))-$name.log"
     local run=("$tcpdir/$name" "$@")
     [ "$mode" = valgrind ] && run=("${VALGRIND[@]}" "${run[@]}")
+    case "$mode" in path|preload) run=(env "${INJECT_ENV[@]}" "${run[@]}") ;; esac
     timeout -k 5 "$LIMIT" "${run[@]}" >"$log" 2>&1 &
     pids+=($!)
     names+=("$name")
@@ -208,13 +215,47 @@ passed=0 failed=0 broken=()
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); broken+=("$1"); }
 
+# EXAMPLE_MODES="valgrind" runs only the memcheck runs (make memcheck).
+read -ra MODES <<<"${EXAMPLE_MODES:-plain valgrind}"
+[ -n "$inject" ] && MODES=(path preload)
+INJECT_ENV=()
+# set_mode MODE: the environment that injects our library in MODE (path, preload).
+set_mode() {
+    case "$1" in
+        path) INJECT_ENV=(LD_LIBRARY_PATH="$inject") ;;
+        preload) INJECT_ENV=(LD_PRELOAD="$inject/libzmq.so.5") ;;
+        *) INJECT_ENV=() ;;
+    esac
+}
+# served_by_ours BIN: in the current mode, the loader resolves libzmq.so.5 to ours only.
+served_by_ours() {
+    local trace
+    trace=$(env "${INJECT_ENV[@]}" LD_TRACE_LOADED_OBJECTS=1 "$1" 2>&1)
+    # (Here-strings, not pipes into grep -q: with pipefail, grep quitting early fails the pipe.)
+    local others
+    others=$(grep -v "$inject" <<<"$trace")
+    if grep -q "$inject/libzmq.so" <<<"$trace" && ! grep -q "libzmq.so" <<<"$others"; then
+        return 0
+    fi
+    echo "loader trace of $1:"
+    echo "$trace" | sed 's/^/    /'
+    return 1
+}
+
 for bin in "$bindir"/*; do
     [ -f "$bin" ] && [ -x "$bin" ] || continue
     name=$(basename "$bin")
-    for mode in plain valgrind; do
+    for mode in "${MODES[@]}"; do
+        set_mode "$mode"
         run=("$bin")
         [ "$mode" = valgrind ] && run=("${VALGRIND[@]}" "$bin")
+        [ -n "$inject" ] && run=(env "${INJECT_ENV[@]}" "$bin")
         log="$logs/$name.$mode.log"
+        if [ -n "$inject" ] && ! served_by_ours "$bin"; then
+            fail "$name/$mode"
+            echo "FAIL $name ($mode): libzmq.so.5 does not resolve to $inject"
+            continue
+        fi
         timeout -k 5 "$LIMIT" "${run[@]}" >"$log" 2>&1
         rc=$?
         if [ "$rc" -eq 0 ]; then
@@ -227,8 +268,23 @@ for bin in "$bindir"/*; do
     done
 done
 
+# Every tcp program resolves libzmq.so.5 to ours in the current mode.
+all_tcp_served() {
+    local b
+    for b in "$tcpdir"/*; do
+        [ -f "$b" ] && [ -x "$b" ] || continue
+        served_by_ours "$b" || return 1
+    done
+}
+
 for name in "${TCP_EXAMPLES[@]}"; do
-    for mode in plain valgrind; do
+    for mode in "${MODES[@]}"; do
+        set_mode "$mode"
+        if [ -n "$inject" ] && ! all_tcp_served; then
+            fail "tcp/$name/$mode"
+            echo "FAIL tcp/$name ($mode): libzmq.so.5 does not resolve to $inject"
+            continue
+        fi
         run_tcp "$name"
         if [ "${#problems[@]}" -eq 0 ]; then
             pass "tcp/$name ($mode)"

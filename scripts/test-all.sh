@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=build/test-logs
 mkdir -p "$logs"
-stages=(cargo-test header-check abi-check install-check capi-test system-test preload-test cppzmq-test valgrind-test examples-test interop-test)
+stages=(cargo-test header-check abi-check install-check capi-test system-test preload-test cppzmq-test valgrind-test examples-test examples-inject-test interop-test pyzmq-test)
 total_p=0 total_f=0 bad=()
 for st in "${stages[@]}"; do
     echo "==== $st"

@@ -2,7 +2,8 @@
     cppzmq (Debian's header-only zmq.hpp / zmq_addon.hpp) on this library: a C++ program
     built against our zmq.h, using what C++ users use: contexts and sockets with typed
     socket options, messages, multipart (multipart_t, send/recv_multipart), zmq::poll, the
-    monitor class, error exceptions with libzmq's errno, over inproc and tcp. Prints
+    monitor class, error exceptions with libzmq's errno, and (draft API) poller_t and
+    active_poller_t, over inproc and tcp. Prints
     "cppzmq: N passed, N failed".
 */
 #include <zmq.hpp>
@@ -147,6 +148,48 @@ int main ()
         zmq::message_t m;
         CHECK (pull.recv (m).value () == 4);
     });
+
+#ifdef ZMQ_HAVE_POLLER
+    run ("poller_t_and_active_poller_t", [] {
+        zmq::context_t ctx;
+        zmq::socket_t a (ctx, zmq::socket_type::pull), b (ctx, zmq::socket_type::pull);
+        zmq::socket_t pa (ctx, zmq::socket_type::push), pb (ctx, zmq::socket_type::push);
+        for (zmq::socket_t *s : {&a, &b, &pa, &pb})
+            s->set (zmq::sockopt::linger, 0);
+        a.bind ("tcp://127.0.0.1:*");
+        b.bind ("inproc://cpp-poller-b");
+        pa.connect (endpoint_of (a));
+        pb.connect ("inproc://cpp-poller-b");
+        int tag_a = 1, tag_b = 2;
+        zmq::poller_t<int> poller;
+        poller.add (a, zmq::event_flags::pollin, &tag_a);
+        poller.add (b, zmq::event_flags::pollin, &tag_b);
+        CHECK (poller.size () == 2);
+        std::vector<zmq::poller_event<int>> events (2);
+        CHECK (poller.wait_all (events, std::chrono::milliseconds (0)) == 0);
+        pa.send (zmq::str_buffer ("to a"), zmq::send_flags::none);
+        CHECK (poller.wait_all (events, std::chrono::milliseconds (10000)) == 1);
+        CHECK (events[0].socket == a);
+        CHECK (events[0].user_data == &tag_a);
+        CHECK (events[0].events == zmq::event_flags::pollin);
+        zmq::message_t m;
+        CHECK (a.recv (m).value () == 4);
+        poller.remove (a);
+        CHECK (poller.size () == 1);
+        /*  active_poller_t: handlers run for the sockets that are ready.  */
+        zmq::active_poller_t ap;
+        int got = 0;
+        ap.add (b, zmq::event_flags::pollin, [&] (zmq::event_flags ev) {
+            CHECK (ev == zmq::event_flags::pollin);
+            zmq::message_t x;
+            CHECK (b.recv (x).value () == 4);
+            got++;
+        });
+        pb.send (zmq::str_buffer ("to b"), zmq::send_flags::none);
+        CHECK (ap.wait (std::chrono::milliseconds (10000)) == 1);
+        CHECK (got == 1);
+    });
+#endif
 
     run ("monitor_class_sees_the_handshake", [] {
         struct mon : zmq::monitor_t

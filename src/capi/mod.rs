@@ -12,6 +12,8 @@ mod errors;
 mod handle;
 mod msg;
 mod poll;
+#[cfg(feature = "draft")]
+mod poller;
 mod socket;
 mod sockopt;
 mod util;

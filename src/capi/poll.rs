@@ -10,7 +10,7 @@ use super::{ret, zmq_pollitem_t};
 use crate::error::{Error, Result};
 use crate::proxy;
 
-unsafe fn poll_impl(
+pub(super) unsafe fn poll_impl(
     items: *mut zmq_pollitem_t,
     nitems: c_int,
     timeout: c_long,
