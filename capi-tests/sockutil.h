@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 /*  How long the blocking calls of a mk() socket wait before they give up, in ms.  */
 #define TU_TIMEOUT_MS 10000
@@ -339,6 +340,44 @@ static inline int interrupt_until_done (void *(*fn) (void *), void *arg, atomic_
     }
     pthread_join (t, NULL);
     return sigaction (SIGUSR1, &old, NULL);
+}
+
+/*  zmq_ctx_term on a thread (for interrupt_until_done): its result and errno.  */
+struct term_call
+{
+    void *ctx;
+    atomic_int done;
+    int rc;
+    int err;
+};
+
+static inline void *call_term (void *arg)
+{
+    struct term_call *c = (struct term_call *) arg;
+    c->rc = zmq_ctx_term (c->ctx);
+    c->err = errno;
+    atomic_store (&c->done, 1);
+    return NULL;
+}
+
+/*  Running under valgrind (it preloads its vgpreload objects).  */
+static inline int under_valgrind (void)
+{
+    const char *p = getenv ("LD_PRELOAD");
+    return p && strstr (p, "vgpreload");
+}
+
+/*  This process's resident memory in KiB (/proc/self/statm), 0 if unknown.  */
+static inline long rss_kib (void)
+{
+    FILE *f = fopen ("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f) {
+        if (fscanf (f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose (f);
+    }
+    return rss * (sysconf (_SC_PAGESIZE) / 1024);
 }
 
 #endif

@@ -594,23 +594,6 @@ TEST (signal_interrupts_recv)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-struct term_call
-{
-    void *ctx;
-    atomic_int done;
-    int rc;
-    int err;
-};
-
-static void *call_term (void *arg)
-{
-    struct term_call *c = (struct term_call *) arg;
-    c->rc = zmq_ctx_term (c->ctx);
-    c->err = errno;
-    atomic_store (&c->done, 1);
-    return NULL;
-}
-
 TEST (signal_interrupts_ctx_term)
 {
     /*  A socket stays open, so term can only return through the signal: -1/EINTR. The

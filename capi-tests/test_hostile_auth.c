@@ -398,19 +398,6 @@ TEST (half_open_connections_do_not_block)
     server_down (&sv);
 }
 
-/*  Resident memory in KiB.  */
-static long rss_kib (void)
-{
-    FILE *f = fopen ("/proc/self/statm", "r");
-    long pages = 0, rss = 0;
-    if (f) {
-        if (fscanf (f, "%ld %ld", &pages, &rss) != 2)
-            rss = 0;
-        fclose (f);
-    }
-    return rss * (sysconf (_SC_PAGESIZE) / 1024);
-}
-
 /*  Frames that claim near 2^64 octets, in the handshake and after it (CVE-2019-6250): the
     connection is dropped, nothing is allocated for them, the socket lives on.  */
 TEST (huge_frame_sizes)

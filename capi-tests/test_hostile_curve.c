@@ -696,19 +696,6 @@ TEST (mechanism_mismatch)
     server_down (&sv);
 }
 
-/*  Resident memory in KiB.  */
-static long rss_kib (void)
-{
-    FILE *f = fopen ("/proc/self/statm", "r");
-    long pages = 0, rss = 0;
-    if (f) {
-        if (fscanf (f, "%ld %ld", &pages, &rss) != 2)
-            rss = 0;
-        fclose (f);
-    }
-    return rss * (sysconf (_SC_PAGESIZE) / 1024);
-}
-
 /*  Large INITIATE metadata (CVE-2019-13132): one property of 255 B, 256 B, 4 KiB, 64 KiB
     and 1 MiB, and a list of 1000 properties. libzmq takes them all; the handshake completes,
     the properties reach the message metadata whole, and memory stays bounded.  */

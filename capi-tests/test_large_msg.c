@@ -8,19 +8,6 @@
 
 #define BIG ((size_t) 2 * 1024 * 1024 * 1024 + 4096)
 
-static int under_valgrind (void)
-{
-    FILE *f = fopen ("/proc/self/maps", "r");
-    char line[512];
-    int found = 0;
-    while (f && fgets (line, sizeof line, f))
-        if (strstr (line, "vgpreload"))
-            found = 1;
-    if (f)
-        fclose (f);
-    return found;
-}
-
 /*  Sends one BIG message from a to b and checks it on arrival.  */
 static void big_round_trip (void *a, void *b)
 {

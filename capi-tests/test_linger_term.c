@@ -127,22 +127,6 @@ TEST (term_returns_with_undelivered_messages)
     }
 }
 
-struct term_call
-{
-    void *ctx;
-    atomic_int done;
-    int rc, err;
-};
-
-static void *call_term (void *arg)
-{
-    struct term_call *c = (struct term_call *) arg;
-    c->rc = zmq_ctx_term (c->ctx);
-    c->err = errno;
-    atomic_store (&c->done, 1);
-    return NULL;
-}
-
 /*  A message queued for a tcp peer that is not there: term waits the linger out (the session
     keeps trying to connect meanwhile, as libzmq's), a signal interrupts the wait with EINTR
     (pyzmq's test_retry_term), and term called again completes.  */

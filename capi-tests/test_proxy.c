@@ -257,19 +257,6 @@ TEST (push_pull_with_capture_until_shutdown)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-struct term_call
-{
-    void *ctx;
-    int rc;
-};
-
-static void *call_term (void *arg)
-{
-    struct term_call *c = (struct term_call *) arg;
-    c->rc = zmq_ctx_term (c->ctx);
-    return NULL;
-}
-
 TEST (ends_with_eterm_on_ctx_term)
 {
     /*  The guide's way to stop a proxy: the proxy thread closes its sockets once zmq_proxy
@@ -289,7 +276,7 @@ TEST (ends_with_eterm_on_ctx_term)
     CHECK_EQ (zmq_recv (dst, buf, sizeof buf, 0), 4);
     CLOSE_ALL (src, dst);
 
-    struct term_call c = {ctx, -2};
+    struct term_call c = {.ctx = ctx, .rc = -2};
     pthread_t tt;
     CHECK_EQ (pthread_create (&tt, NULL, call_term, &c), 0);
     CHECK_EQ (join_within (t, TU_TIMEOUT_MS), 0);

@@ -528,26 +528,6 @@ TEST (pub_drops_data_from_subscribers)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-/*  The resident set of this process in KiB (the library runs in it), or -1.  */
-static long rss_kib (void)
-{
-    FILE *f = fopen ("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets (line, sizeof line, f))
-        if (strncmp (line, "VmRSS:", 6) == 0)
-            kib = atol (line + 6);
-    if (f)
-        fclose (f);
-    return kib;
-}
-
-static int under_valgrind (void)
-{
-    const char *p = getenv ("LD_PRELOAD");
-    return p && strstr (p, "vgpreload");
-}
-
 /*  A peer that sends PINGs and never reads the PONGs does not grow our memory without
     bound; the connection stays up and carries data.  */
 TEST (ping_flood_without_reading)

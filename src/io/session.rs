@@ -1274,12 +1274,7 @@ impl Session {
                         } else {
                             // XSUB sends what its user wrote, a message, to any peer (as
                             // libzmq; the peer reads both forms).
-                            let m = if c.mech_transforms {
-                                let Ok(m) = c.wrap(m) else { break };
-                                m
-                            } else {
-                                m
-                            };
+                            let Ok(m) = c.wrap(m) else { break };
                             frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
                         }
                     } else {
@@ -1452,8 +1447,7 @@ fn encode_subscription(c: &mut Conn, subscribe: bool, topic: &[u8]) {
         body.push(subscribe as u8);
         body.extend_from_slice(topic);
         // A message like any other: the mechanism wraps it (CURVE encrypts).
-        let msg = Msg::from_slice(&body).ok().map(|m| c.mech.encode(m));
-        if let Some(Ok(m)) = msg {
+        if let Some(Ok(m)) = Msg::from_slice(&body).ok().map(|m| c.wrap(m)) {
             let framing = c.framing;
             frame::encode(c.out_mut(), framing, m.as_slice(), false, false);
         }

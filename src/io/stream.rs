@@ -22,27 +22,9 @@ impl Stream {
                 .unwrap_or_default(),
             Stream::Ipc(s) => {
                 use std::os::fd::AsRawFd;
-                let mut cred = libc::ucred {
-                    pid: 0,
-                    uid: 0,
-                    gid: 0,
-                };
-                let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-                // SAFETY: `cred` and `len` are valid for writes of the sizes given.
-                let rc = unsafe {
-                    libc::getsockopt(
-                        s.as_raw_fd(),
-                        libc::SOL_SOCKET,
-                        libc::SO_PEERCRED,
-                        (&mut cred as *mut libc::ucred).cast(),
-                        &mut len,
-                    )
-                };
-                if rc == 0 {
-                    format!("localhost:{}:{}:{}", cred.uid, cred.gid, cred.pid)
-                } else {
-                    String::new()
-                }
+                crate::transport::sockopts::peer_cred(s.as_raw_fd())
+                    .map(|c| format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid))
+                    .unwrap_or_default()
             }
         }
     }

@@ -239,6 +239,17 @@ fn ipc_peer_allowed(fd: RawFd, o: &SockOpts) -> bool {
     if o.uid_filters.is_empty() && o.gid_filters.is_empty() && o.pid_filters.is_empty() {
         return true;
     }
+    let Some(cred) = peer_cred(fd) else {
+        return false;
+    };
+    o.uid_filters.contains(&cred.uid)
+        || o.gid_filters.contains(&cred.gid)
+        || o.pid_filters.contains(&cred.pid)
+        || o.gid_filters.iter().any(|&g| group_lists_user(g, cred.uid))
+}
+
+/// The credentials of a unix socket's peer process (SO_PEERCRED).
+pub(crate) fn peer_cred(fd: RawFd) -> Option<libc::ucred> {
     let mut cred = libc::ucred {
         pid: 0,
         uid: 0,
@@ -255,13 +266,7 @@ fn ipc_peer_allowed(fd: RawFd, o: &SockOpts) -> bool {
             &mut len,
         )
     };
-    if rc < 0 {
-        return false;
-    }
-    o.uid_filters.contains(&cred.uid)
-        || o.gid_filters.contains(&cred.gid)
-        || o.pid_filters.contains(&cred.pid)
-        || o.gid_filters.iter().any(|&g| group_lists_user(g, cred.uid))
+    (rc == 0).then_some(cred)
 }
 
 /// Whether group `gid` names the user `uid` among its members.

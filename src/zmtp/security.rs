@@ -18,10 +18,7 @@ pub struct CurveKeys {
 impl Drop for CurveKeys {
     fn drop(&mut self) {
         // The secret key must not outlive its owner in freed memory.
-        for b in self.secret.iter_mut() {
-            // SAFETY: `b` is a valid, aligned &mut u8; a volatile write is not elided.
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
+        zeroize::Zeroize::zeroize(&mut self.secret);
     }
 }
 
