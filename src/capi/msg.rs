@@ -67,11 +67,26 @@ unsafe fn init_with(msg: *mut zmq_msg_t, make: impl FnOnce() -> Result<Msg>) -> 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init(msg_: *mut zmq_msg_t) -> c_int {
     // SAFETY: the caller passes NULL or storage for a zmq_msg_t.
-    unsafe { init_with(msg_, || Ok(Msg::new())) }
+    unsafe { init_inline(msg_, 0) }
+}
+
+/// The hot case of `zmq_msg_init_size` (a payload that fits inline): written in place.
+#[inline(always)]
+unsafe fn init_inline(msg: *mut zmq_msg_t, len: usize) -> c_int {
+    if msg.is_null() || !msg.cast::<Msg>().is_aligned() {
+        return ret(Err(Error::FAULT));
+    }
+    // SAFETY: non-NULL, aligned storage of a zmq_msg_t supplied by the caller.
+    unsafe { msg_put(msg, Msg::inline_zeroed(len as u8)) };
+    0
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init_size(msg_: *mut zmq_msg_t, size_: usize) -> c_int {
+    if size_ <= Msg::INLINE_MAX {
+        // SAFETY: the caller passes NULL or storage for a zmq_msg_t.
+        return unsafe { init_inline(msg_, size_) };
+    }
     // SAFETY: the caller passes NULL or storage for a zmq_msg_t. The bytes are left
     // uninitialised, as in libzmq: the C program fills them through zmq_msg_data.
     unsafe { init_with(msg_, || Msg::with_size_uninit(size_)) }
@@ -100,6 +115,11 @@ pub unsafe extern "C" fn zmq_msg_close(msg_: *mut zmq_msg_t) -> c_int {
     // SAFETY: the caller passes NULL or a zmq_msg_t.
     let r = unsafe { msg_mut(msg_) }.map(|m| {
         let p: *mut Msg = m;
+        if m.owns_nothing() {
+            // SAFETY: `p` is a live message with nothing to release.
+            unsafe { Msg::invalidate(p) };
+            return 0;
+        }
         // SAFETY: `p` is a live message; it is moved out and its storage marked closed before
         // the content is released (a re-entrant free function sees a closed message).
         let old = unsafe {

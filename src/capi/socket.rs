@@ -173,6 +173,18 @@ pub unsafe extern "C" fn zmq_msg_recv(
     // SAFETY: handle contract of sock_mut; msg validity is checked by msg_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         let m = unsafe { super::msg::msg_mut(msg_) }?;
+        if m.owns_nothing() {
+            // The usual case (a fresh zmq_msg_init): received in place, nothing to release.
+            return match s.recv_into(flags_, m) {
+                Ok(()) => Ok(clamp_len(m.len())),
+                Err(Error::AGAIN) => {
+                    // Left empty, as below.
+                    *m = Msg::new();
+                    Err(Error::AGAIN)
+                }
+                Err(e) => Err(e),
+            };
+        }
         let got = match s.recv(flags_) {
             Ok(got) => got,
             Err(Error::AGAIN) => {

@@ -26,7 +26,7 @@ use super::reactor::{Ctl, IoObject};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints, Monitor};
 use crate::msg::{Extras, ExtrasSource, Metadata, Msg};
-use crate::pipe::duplex::{pipe_pair, Pipe, Read as PipeRead};
+use crate::pipe::duplex::{pipe_pair, Pipe, Read as PipeRead, ReadInto};
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::socket::SocketType;
 use crate::transport::address::{self, Ipc, TcpConnect};
@@ -199,8 +199,9 @@ struct Conn {
     greet_in: Vec<u8>,
     mech: Box<dyn Mechanism>,
     decoder: Decoder,
-    /// Bytes read but not yet decoded (the pipe was full).
-    pending_in: Vec<u8>,
+    /// Bytes read but not yet decoded (the pipe was full): a slice of the read buffer they
+    /// lie in, so that holding them back copies nothing and their frames still share it.
+    pending_in: Option<Msg>,
     out: Vec<u8>,
     out_pos: usize,
     /// A large message body being written straight from the message (after `out`), and
@@ -411,7 +412,7 @@ impl Session {
                 !self.cfg.zap_domain.is_empty(),
             ),
             decoder: Decoder::new(Framing::V3, self.cfg.maxmsgsize),
-            pending_in: Vec::new(),
+            pending_in: None,
             out: Vec::new(),
             out_pos: 0,
             out_body: None,
@@ -688,7 +689,7 @@ impl Session {
                 return true;
             }
             // The rest of a large frame body is read straight into its message.
-            if c.pending_in.is_empty() {
+            if c.pending_in.is_none() {
                 if let Some(dst) = c.decoder.direct() {
                     let n = match conn::read_some(&mut c.stream, dst) {
                         Ok(Some(n)) => n,
@@ -990,17 +991,19 @@ impl Session {
     /// frames wholly in it share it.
     fn decode_from(&mut self, ctl: &mut Ctl, data: &[u8], chunk: Option<&Msg>) -> bool {
         let c = self.conn.as_mut().expect("connected");
-        // Bytes held back go first; without any, `data` is decoded where it lies.
+        // Bytes held back go first; without any, `data` is decoded where it lies. (Reading
+        // waits while bytes are held back, so both at once is rare: they are then joined.)
+        let held = c.pending_in.take();
         let joined;
-        let mut chunk = chunk;
-        let input: &[u8] = if c.pending_in.is_empty() {
-            data
-        } else {
-            chunk = None;
-            let mut v = std::mem::take(&mut c.pending_in);
-            v.extend_from_slice(data);
-            joined = v;
-            &joined
+        let (input, chunk): (&[u8], Option<&Msg>) = match &held {
+            None => (data, chunk),
+            Some(h) if data.is_empty() => (h.as_slice(), Some(h)),
+            Some(h) => {
+                let mut v = h.as_slice().to_vec();
+                v.extend_from_slice(data);
+                joined = v;
+                (&joined, None)
+            }
         };
         // Each frame is acted on as it is decoded (the decoder is lent out meanwhile, so the
         // session is free to act): a handshake command's outcome applies to the next frame.
@@ -1029,7 +1032,15 @@ impl Session {
             _ => return false,
         };
         if consumed < input.len() {
-            c.pending_in = input[consumed..].to_vec();
+            let rest = input.len() - consumed;
+            let kept = match chunk.and_then(|ch| ch.slice(consumed, rest)) {
+                Some(m) => m,
+                None => match Msg::from_slice(&input[consumed..]) {
+                    Ok(m) => m,
+                    Err(_) => return false,
+                },
+            };
+            c.pending_in = Some(kept);
         }
         if let Some(p) = self.pipe.as_mut() {
             p.flush();
@@ -1161,8 +1172,10 @@ impl Session {
                     c.read_paused = true;
                     return true;
                 }
-                for m in c.partial.drain(..) {
-                    p.write(m);
+                if !c.partial.is_empty() {
+                    for m in c.partial.drain(..) {
+                        p.write(m);
+                    }
                 }
                 p.write(msg);
                 true
@@ -1239,13 +1252,15 @@ impl Session {
         if c.phase != Phase::Traffic {
             return;
         }
+        // Each part is read into `m` (the previous one released then), not moved out.
+        let mut m = Msg::new();
         while c.out.len() - c.out_pos < OUT_HIGH && c.out_body.is_none() {
-            match p.read() {
-                PipeRead::Msg(m) if self.skip_out_rest => {
+            match p.read_into(&mut m) {
+                ReadInto::Got if self.skip_out_rest => {
                     // The rest of a message whose start went to a connection now gone.
                     self.skip_out_rest = m.more();
                 }
-                PipeRead::Msg(m) => {
+                ReadInto::Got => {
                     if m.flags() & Msg::IS_ROUTING_ID != 0 {
                         continue;
                     }
@@ -1274,11 +1289,18 @@ impl Session {
                         } else {
                             // XSUB sends what its user wrote, a message, to any peer (as
                             // libzmq; the peer reads both forms).
-                            let Ok(m) = c.wrap(m) else { break };
+                            let Ok(m) = c.wrap(std::mem::take(&mut m)) else {
+                                break;
+                            };
                             frame::encode(&mut c.out, c.framing, m.as_slice(), false, false);
                         }
+                    } else if !c.mech_transforms && m.len() < WRITE_THROUGH {
+                        // The usual case: copied into the batch from where it lies.
+                        frame::encode(&mut c.out, c.framing, m.as_slice(), more, false);
                     } else {
-                        let Ok(m) = c.wrap(m) else { break };
+                        let Ok(m) = c.wrap(std::mem::take(&mut m)) else {
+                            break;
+                        };
                         let body = m.as_slice();
                         if body.len() >= WRITE_THROUGH {
                             // Written from the message itself, after what is buffered;
@@ -1291,8 +1313,8 @@ impl Session {
                         }
                     }
                 }
-                PipeRead::Empty => break,
-                PipeRead::Ended => {
+                ReadInto::Empty => break,
+                ReadInto::Ended => {
                     // The socket closed: deliver what is buffered, then finish.
                     self.draining = true;
                     self.drained = true;
@@ -1574,12 +1596,8 @@ impl IoObject for Session {
                     if self.conn.as_ref().is_some_and(|c| c.read_paused) {
                         return;
                     }
-                    let rest = self
-                        .conn
-                        .as_mut()
-                        .map(|c| std::mem::take(&mut c.pending_in))
-                        .unwrap_or_default();
-                    if !rest.is_empty() && !self.decode(ctl, &rest) {
+                    let held = self.conn.as_ref().is_some_and(|c| c.pending_in.is_some());
+                    if held && !self.decode(ctl, &[]) {
                         self.disconnected(ctl);
                         return;
                     }

@@ -172,19 +172,9 @@ impl Msg {
 
 impl Msg {
     /// An empty message.
+    #[inline(always)]
     pub const fn new() -> Msg {
-        Msg {
-            extras: ptr::null(),
-            body: Body {
-                inline: [0; INLINE_CAP],
-            },
-            routing_id: 0,
-            magic: MAGIC,
-            kind: KIND_INLINE,
-            flags: 0,
-            inline_len: 0,
-            _pad: [0; 5],
-        }
+        Msg::inline_zeroed(0)
     }
 
     /// A message of `size` zero bytes. ENOMEM when it cannot be allocated.
@@ -202,13 +192,36 @@ impl Msg {
         Msg::alloc(size, false)
     }
 
+    #[inline]
     fn alloc(size: usize, zeroed: bool) -> Result<Msg> {
-        let mut m = Msg::new();
         if size <= Msg::INLINE_MAX {
-            // The inline bytes are already zero.
-            m.inline_len = size as u8;
-            return Ok(m);
+            return Ok(Msg::inline_zeroed(size as u8));
         }
+        Msg::alloc_heap(size, zeroed)
+    }
+
+    /// An inline message of `len` zero bytes, built in one expression so that the compiler
+    /// stores it straight into its destination (no stack copy read back in other widths, which
+    /// stalls store forwarding on the hot path).
+    #[inline(always)]
+    pub(crate) const fn inline_zeroed(len: u8) -> Msg {
+        Msg {
+            extras: ptr::null(),
+            body: Body {
+                inline: [0; INLINE_CAP],
+            },
+            routing_id: 0,
+            magic: MAGIC,
+            kind: KIND_INLINE,
+            flags: 0,
+            inline_len: len,
+            _pad: [0; 5],
+        }
+    }
+
+    #[inline(never)]
+    fn alloc_heap(size: usize, zeroed: bool) -> Result<Msg> {
+        let mut m = Msg::new();
         let (layout, offset) = heap_layout(size)?;
         // SAFETY: the layout has a non-zero size (it holds at least the header).
         let block = unsafe {
@@ -604,6 +617,14 @@ impl Msg {
     ///
     /// # Safety
     /// `p` must be valid for writes of 64 bytes and aligned.
+    /// Whether dropping this message would release nothing (inline bytes, no properties):
+    /// closing it then only needs `invalidate`.
+    #[inline(always)]
+    pub(crate) fn owns_nothing(&self) -> bool {
+        self.kind == KIND_INLINE && self.extras.is_null()
+    }
+
+    #[inline(always)]
     pub(crate) unsafe fn invalidate(p: *mut Msg) {
         // SAFETY: the caller guarantees the storage is writable and aligned.
         unsafe {

@@ -97,6 +97,14 @@ pub enum Read {
     Ended,
 }
 
+/// What `read_into` found (the part itself, if any, is in its `out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadInto {
+    Got,
+    Empty,
+    Ended,
+}
+
 /// One end of a pipe.
 pub struct Pipe {
     shared: Arc<Shared>,
@@ -260,10 +268,23 @@ impl Pipe {
     /// Writes a part; it becomes visible at `flush`. The caller checked `check_write`.
     /// A routing-id message does not count against the high-water mark (as in libzmq: an
     /// inproc connecter always sends one, which a binder of most types drops unread).
+    #[inline]
     pub fn write(&mut self, msg: Msg) {
-        let more = msg.more();
-        let counted = msg.flags() & Msg::IS_ROUTING_ID == 0;
+        let (more, counted) = (msg.more(), msg.flags() & Msg::IS_ROUTING_ID == 0);
         self.out.push(msg);
+        self.wrote(more, counted);
+    }
+
+    /// As `write`, taking the part out of `msg` (left empty) straight into the queue.
+    #[inline]
+    pub fn write_take(&mut self, msg: &mut Msg) {
+        let (more, counted) = (msg.more(), msg.flags() & Msg::IS_ROUTING_ID == 0);
+        self.out.push_take(msg, Msg::new());
+        self.wrote(more, counted);
+    }
+
+    #[inline]
+    fn wrote(&mut self, more: bool, counted: bool) {
         if !more && counted {
             self.written += 1;
         }
@@ -292,18 +313,31 @@ impl Pipe {
 
     /// Reads the next part.
     pub fn read(&mut self) -> Read {
+        let mut m = Msg::new();
+        match self.read_into(&mut m) {
+            ReadInto::Got => Read::Msg(m),
+            ReadInto::Empty => Read::Empty,
+            ReadInto::Ended => Read::Ended,
+        }
+    }
+
+    /// Reads the next part into `out` (its old content released), which is left alone when
+    /// there is none. The receive path reads into the caller's message this way: a message
+    /// moved out through several return values costs more than everything else a read does.
+    #[inline]
+    pub fn read_into(&mut self, out: &mut Msg) -> ReadInto {
         if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
-            return Read::Ended;
+            return ReadInto::Ended;
         }
         match self.inp.pop() {
             None => {
                 // The peer may have gone in between: its state is set before its last flush.
                 if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
-                    return Read::Ended;
+                    return ReadInto::Ended;
                 }
-                Read::Empty
+                ReadInto::Empty
             }
-            Some(msg) if msg.flags() & Msg::DELIMITER != 0 => Read::Ended,
+            Some(msg) if msg.flags() & Msg::DELIMITER != 0 => ReadInto::Ended,
             Some(mut msg) => {
                 if self.shared.conflate.load(Ordering::Relaxed)
                     && msg.flags() & Msg::IS_ROUTING_ID == 0
@@ -312,7 +346,7 @@ impl Pipe {
                     // skipped; the peer's end is (libzmq's delimiter replaces the slot).
                     while self.inp.has_item() {
                         match self.inp.peek() {
-                            Some(m) if m.flags() & Msg::DELIMITER != 0 => return Read::Ended,
+                            Some(m) if m.flags() & Msg::DELIMITER != 0 => return ReadInto::Ended,
                             Some(m) if m.flags() & Msg::IS_ROUTING_ID != 0 => break,
                             Some(_) => msg = self.inp.pop().unwrap_or(msg),
                             None => break,
@@ -337,7 +371,8 @@ impl Pipe {
                         }
                     }
                 }
-                Read::Msg(msg)
+                *out = msg;
+                ReadInto::Got
             }
         }
     }

@@ -101,6 +101,30 @@ pub fn channel<T>() -> (Writer<T>, Reader<T>) {
 impl<T> Writer<T> {
     /// Appends an item; it stays invisible to the reader until `flush`.
     pub fn push(&mut self, item: T) {
+        let slot = self.next_slot();
+        // SAFETY: the slot is beyond the published count, so only we touch it.
+        unsafe { (*slot).write(item) };
+        self.count += 1;
+    }
+
+    /// Pushes `*item`, leaving `empty` in its place: the item goes straight into its slot
+    /// (a large item moved through a temporary first costs more than the queueing).
+    #[inline]
+    pub fn push_take(&mut self, item: &mut T, empty: T) {
+        let slot = self.next_slot();
+        // SAFETY: the slot is beyond the published count, so only we touch it; `*item` is
+        // moved bit for bit into it and then overwritten without being dropped, so it is
+        // owned exactly once.
+        unsafe {
+            ptr::copy_nonoverlapping(item as *const T, (*slot).as_mut_ptr(), 1);
+            ptr::write(item, empty);
+        }
+        self.count += 1;
+    }
+
+    /// The slot for the next item (linking a new chunk when the current one is full).
+    #[inline]
+    fn next_slot(&mut self) -> *mut MaybeUninit<T> {
         let idx = (self.count % CHUNK as u64) as usize;
         if idx == 0 && self.count != 0 {
             let spare = self.state.spare.swap(ptr::null_mut(), Ordering::Acquire);
@@ -116,9 +140,8 @@ impl<T> Writer<T> {
             unsafe { (*self.tail).next.store(next, Ordering::Relaxed) };
             self.tail = next;
         }
-        // SAFETY: slot idx of tail is beyond the published count, so only we touch it.
-        unsafe { (*(*self.tail).items[idx].get()).write(item) };
-        self.count += 1;
+        // SAFETY: tail is our live chunk; slot idx is beyond the published count.
+        unsafe { (*self.tail).items[idx].get() }
     }
 
     /// Number of items pushed but not yet flushed.

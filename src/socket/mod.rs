@@ -131,7 +131,11 @@ impl Socket {
     }
 
     /// Drops the pipes the routing found ended.
+    #[inline]
     fn reap(&mut self) {
+        if !self.pipes.any_ended() {
+            return;
+        }
         for i in self.pipes.take_ended() {
             self.pattern.detach(&mut self.pipes, i);
             self.pipes.remove(i);
@@ -253,19 +257,26 @@ impl Socket {
 
     /// Receives one part.
     pub fn recv(&mut self, flags: c_int) -> Result<Msg> {
+        let mut m = Msg::new();
+        self.recv_into(flags, &mut m)?;
+        Ok(m)
+    }
+
+    /// Receives one part into `out` (its old content released; left alone on failure).
+    pub fn recv_into(&mut self, flags: c_int, out: &mut Msg) -> Result<()> {
         self.process_commands()?;
         if !self.kind.can_recv() {
             return Err(Error::NOTSUP);
         }
         let timeout = self.options.rcvtimeo;
         // ZMQ_CONFLATE is the pipes' business (see InprocPeer::conflate).
-        let msg = self.blocking(flags, timeout, |s| {
-            let r = s.pattern.recv(&mut s.pipes, &s.options);
+        self.blocking(flags, timeout, |s| {
+            let r = s.pattern.recv_into(&mut s.pipes, &s.options, out);
             s.reap();
             r
         })?;
-        self.rcvmore = msg.more();
-        Ok(msg)
+        self.rcvmore = out.more();
+        Ok(())
     }
 
     /// ZMQ_EVENTS.

@@ -29,6 +29,13 @@ pub trait Pattern: Send {
     /// Receives one part, or EAGAIN.
     fn recv(&mut self, ps: &mut Pipes, opts: &Options) -> Result<Msg>;
 
+    /// As `recv`, into `out` (its old content released; left alone on failure). The types
+    /// that pass parts straight from a pipe fill `out` in place.
+    fn recv_into(&mut self, ps: &mut Pipes, opts: &Options, out: &mut Msg) -> Result<()> {
+        *out = self.recv(ps, opts)?;
+        Ok(())
+    }
+
     fn has_in(&mut self, ps: &mut Pipes) -> bool;
 
     fn has_out(&mut self, ps: &mut Pipes) -> bool;

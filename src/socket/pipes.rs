@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::msg::Msg;
-use crate::pipe::duplex::{Pipe, PipeId, Read};
+use crate::pipe::duplex::{Pipe, PipeId, ReadInto};
 
 #[derive(Default)]
 pub struct Pipes {
@@ -74,12 +74,19 @@ impl Pipes {
     /// Next part from pipe `i`; None if there is nothing now (the pipe will be activated
     /// again) or the pipe ended (it is then recorded for removal).
     pub fn read(&mut self, i: usize) -> Option<Msg> {
-        match self.pipe(i).read() {
-            Read::Msg(m) => Some(m),
-            Read::Empty => None,
-            Read::Ended => {
+        let mut m = Msg::new();
+        self.read_into(i, &mut m).then_some(m)
+    }
+
+    /// As `read`, into `out` (see `Pipe::read_into`); false leaves `out` alone.
+    #[inline]
+    pub fn read_into(&mut self, i: usize, out: &mut Msg) -> bool {
+        match self.pipe(i).read_into(out) {
+            ReadInto::Got => true,
+            ReadInto::Empty => false,
+            ReadInto::Ended => {
                 self.mark_ended(i);
-                None
+                false
             }
         }
     }
@@ -105,6 +112,12 @@ impl Pipes {
         self.pipe(i).write(msg)
     }
 
+    /// Writes the part in `msg` to pipe `i`, leaving `msg` empty.
+    #[inline]
+    pub fn write_take(&mut self, i: usize, msg: &mut Msg) {
+        self.pipe(i).write_take(msg)
+    }
+
     pub fn flush(&mut self, i: usize) {
         self.pipe(i).flush()
     }
@@ -113,6 +126,11 @@ impl Pipes {
         if !self.ended.contains(&i) {
             self.ended.push(i);
         }
+    }
+
+    #[inline]
+    pub fn any_ended(&self) -> bool {
+        !self.ended.is_empty()
     }
 
     /// Pipes recorded as ended since the last call.

@@ -79,13 +79,19 @@ impl ActiveSet {
     }
 
     /// The pipe under the cursor, if any pipe is active.
+    #[inline]
     pub fn current(&self) -> Option<usize> {
         (self.active > 0).then(|| self.pipes[self.current])
     }
 
     /// Moves the cursor to the next active pipe (there is at least one).
+    #[inline]
     pub fn advance(&mut self) {
-        self.current = (self.current + 1) % self.active;
+        // No division: this runs once per message.
+        self.current += 1;
+        if self.current >= self.active {
+            self.current = 0;
+        }
     }
 
     pub fn len(&self) -> usize {

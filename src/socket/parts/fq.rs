@@ -35,13 +35,21 @@ impl FairQueue {
 
     /// Next part and the pipe it came from, or EAGAIN.
     pub fn recv_from(&mut self, ps: &mut Pipes) -> Result<(Msg, usize)> {
+        let mut m = Msg::new();
+        let i = self.recv_from_into(ps, &mut m)?;
+        Ok((m, i))
+    }
+
+    /// As `recv_from`, into `out` (left alone on EAGAIN); returns the pipe's index.
+    #[inline]
+    pub fn recv_from_into(&mut self, ps: &mut Pipes, out: &mut Msg) -> Result<usize> {
         while let Some(i) = self.set.current() {
-            if let Some(m) = ps.read(i) {
-                self.more = m.more();
+            if ps.read_into(i, out) {
+                self.more = out.more();
                 if !self.more {
                     self.set.advance();
                 }
-                return Ok((m, i));
+                return Ok(i);
             }
             self.more = false;
             self.set.deactivate_current();
@@ -51,6 +59,11 @@ impl FairQueue {
 
     pub fn recv(&mut self, ps: &mut Pipes) -> Result<Msg> {
         self.recv_from(ps).map(|(m, _)| m)
+    }
+
+    #[inline]
+    pub fn recv_into(&mut self, ps: &mut Pipes, out: &mut Msg) -> Result<()> {
+        self.recv_from_into(ps, out).map(|_| ())
     }
 
     pub fn has_in(&mut self, ps: &mut Pipes) -> bool {

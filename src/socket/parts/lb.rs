@@ -45,9 +45,8 @@ impl LoadBalancer {
         }
         while let Some(i) = self.set.current() {
             if ps.check_write(i) {
-                let m = std::mem::take(msg);
-                let more = m.more();
-                ps.write(i, m);
+                let more = msg.more();
+                ps.write_take(i, msg);
                 self.more = more;
                 if !more {
                     ps.flush(i);

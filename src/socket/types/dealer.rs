@@ -57,6 +57,9 @@ impl Pattern for Dealer {
     fn recv(&mut self, ps: &mut Pipes, _opts: &Options) -> Result<Msg> {
         self.fq.recv(ps)
     }
+    fn recv_into(&mut self, ps: &mut Pipes, _opts: &Options, out: &mut Msg) -> Result<()> {
+        self.fq.recv_into(ps, out)
+    }
 
     fn has_in(&mut self, ps: &mut Pipes) -> bool {
         self.fq.has_in(ps)

@@ -49,6 +49,15 @@ impl Pattern for Pair {
         ps.read(i).ok_or(Error::AGAIN)
     }
 
+    fn recv_into(&mut self, ps: &mut Pipes, _opts: &Options, out: &mut Msg) -> Result<()> {
+        let i = self.pipe.ok_or(Error::AGAIN)?;
+        if ps.read_into(i, out) {
+            Ok(())
+        } else {
+            Err(Error::AGAIN)
+        }
+    }
+
     fn has_in(&mut self, ps: &mut Pipes) -> bool {
         self.pipe.is_some_and(|i| ps.check_read(i))
     }
