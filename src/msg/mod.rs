@@ -30,6 +30,7 @@
 
 mod block_cache;
 mod metadata;
+mod small_pool;
 
 pub(crate) use metadata::Extras;
 pub use metadata::Metadata;
@@ -102,6 +103,45 @@ fn heap_layout(cap: usize) -> Result<(Layout, usize)> {
         .extend(bytes)
         .map_err(|_| Error::NOMEM)?;
     Ok((layout.pad_to_align(), offset))
+}
+
+/// A block for a heap message: small ones from the thread magazines, middle-sized ones from
+/// the recently freed blocks, the rest from the allocator. Freed with `block_free`.
+///
+/// # Safety
+/// `layout` must have a non-zero size.
+unsafe fn block_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    if layout.size() < block_cache::MIN {
+        let b = small_pool::alloc(layout);
+        if zeroed && !b.is_null() {
+            // SAFETY: the block has room for the layout's size.
+            unsafe { ptr::write_bytes(b, 0, layout.size()) };
+        }
+        return b;
+    }
+    // SAFETY: the caller's contract (non-zero size).
+    unsafe {
+        if zeroed {
+            alloc::alloc_zeroed(layout)
+        } else {
+            block_cache::take(layout).unwrap_or_else(|| alloc::alloc(layout))
+        }
+    }
+}
+
+/// Frees a block from `block_alloc` with the same layout.
+///
+/// # Safety
+/// `block` must come from `block_alloc(layout, _)`, and nothing may use it after.
+unsafe fn block_free(block: *mut u8, layout: Layout) {
+    // SAFETY: the caller's contract; each size goes back where `block_alloc` took it.
+    unsafe {
+        if layout.size() < block_cache::MIN {
+            small_pool::free(block, layout)
+        } else {
+            block_cache::give(block, layout)
+        }
+    }
 }
 
 #[repr(C)]
@@ -224,13 +264,7 @@ impl Msg {
         let mut m = Msg::new();
         let (layout, offset) = heap_layout(size)?;
         // SAFETY: the layout has a non-zero size (it holds at least the header).
-        let block = unsafe {
-            if zeroed {
-                alloc::alloc_zeroed(layout)
-            } else {
-                block_cache::take(layout).unwrap_or_else(|| alloc::alloc(layout))
-            }
-        };
+        let block = unsafe { block_alloc(layout, zeroed) };
         if block.is_null() {
             return Err(Error::NOMEM);
         }
@@ -737,7 +771,7 @@ impl Drop for Msg {
                 let cap = (*header).cap;
                 // The layout was computed successfully for `cap` when the block was made.
                 if let Ok((layout, _)) = heap_layout(cap) {
-                    block_cache::give(header.cast::<u8>(), layout);
+                    block_free(header.cast::<u8>(), layout);
                 }
             } else {
                 let header = ext.header.cast::<UserHeader>();
