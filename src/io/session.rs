@@ -168,6 +168,7 @@ impl SessionConfig {
         if self.conflates() {
             mine.set_conflate();
         }
+        mine.report_progress_often();
         mine.endpoint = self.endpoint.clone();
         theirs.endpoint = self.endpoint.clone();
         (mine, theirs)
