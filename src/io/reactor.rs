@@ -143,6 +143,7 @@ impl Reactor {
 
 /// The I/O thread's body. Returns when told to stop (all objects are dropped then).
 pub fn run(mailbox: Arc<Mailbox>) {
+    crate::msg::block_cache::on_io_thread();
     let poll = match Poll::new() {
         Ok(p) => p,
         Err(e) => panic!("I/O thread cannot create its poller: {e}"),

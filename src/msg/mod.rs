@@ -28,7 +28,7 @@
 //! Dropping a message can call a user free function, which may re-enter the library: never drop
 //! a `Msg` while holding a lock that the C API can take.
 
-mod block_cache;
+pub(crate) mod block_cache;
 mod metadata;
 mod small_pool;
 
