@@ -330,10 +330,17 @@ impl Pipe {
     /// moved out through several return values costs more than everything else a read does.
     #[inline]
     pub fn read_into(&mut self, out: &mut Msg) -> ReadInto {
+        self.read_into_patient(out, &mut 0)
+    }
+
+    /// As `read_into`; an empty queue is watched for up to `*patience` rounds first (see
+    /// `ypipe::Reader::pop_patient`).
+    #[inline]
+    pub fn read_into_patient(&mut self, out: &mut Msg, patience: &mut u32) -> ReadInto {
         if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
             return ReadInto::Ended;
         }
-        match self.inp.pop() {
+        match self.inp.pop_patient(patience) {
             None => {
                 // The peer may have gone in between: its state is set before its last flush.
                 if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {

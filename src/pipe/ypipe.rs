@@ -171,6 +171,24 @@ impl<T> Reader<T> {
         Some(self.take())
     }
 
+    /// Like `pop`, but when nothing is there it first watches for a writer in full flow, for
+    /// up to `*budget` rounds (spent from it), before marking the reader asleep: an item that
+    /// comes within them costs no wake-up round trip.
+    #[inline]
+    pub fn pop_patient(&mut self, budget: &mut u32) -> Option<T> {
+        while !self.has_item() {
+            if *budget == 0 {
+                if !self.refresh() {
+                    return None;
+                }
+                break;
+            }
+            *budget -= 1;
+            std::hint::spin_loop();
+        }
+        Some(self.take())
+    }
+
     /// Like `pop`, but never marks the reader asleep.
     pub fn try_pop(&mut self) -> Option<T> {
         if self.count == self.known {
@@ -311,6 +329,26 @@ impl<T> Drop for State<T> {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn a_patient_pop_spends_its_budget_then_sleeps_like_pop() {
+        let (mut w, mut r) = channel();
+        w.push(1);
+        assert!(w.flush());
+        let mut budget = 5;
+        assert_eq!(r.pop_patient(&mut budget), Some(1));
+        assert_eq!(budget, 5, "an item at hand costs no patience");
+        assert_eq!(r.pop_patient(&mut budget), None);
+        assert_eq!(budget, 0, "the wait was watched to the end");
+        assert!(
+            !w.flush(),
+            "then the reader sleeps, so the writer must wake it"
+        );
+        assert_eq!(r.pop_patient(&mut budget), None, "nothing was pushed");
+        w.push(2);
+        assert!(!w.flush(), "still asleep");
+        assert_eq!(r.pop_patient(&mut 0), Some(2));
+    }
 
     #[test]
     fn unflushed_items_are_invisible() {

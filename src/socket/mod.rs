@@ -31,6 +31,10 @@ pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;
 
+/// Rounds a blocking receive watches an empty queue before marking it asleep (about a
+/// microsecond: a few messages' time for a writer in full flow).
+const RECV_PATIENCE: u32 = 32;
+
 /// A listener of this socket, on an I/O thread.
 struct Bound {
     /// The endpoint as given to zmq_bind, and as resolved (ZMQ_LAST_ENDPOINT).
@@ -269,12 +273,18 @@ impl Socket {
             return Err(Error::NOTSUP);
         }
         let timeout = self.options.rcvtimeo;
+        // A receive that may block watches an empty queue a moment before marking it asleep:
+        // a writer in full flow then needs no activation round trip per message.
+        let wait = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
+        self.pipes.patience = if wait { RECV_PATIENCE } else { 0 };
         // ZMQ_CONFLATE is the pipes' business (see InprocPeer::conflate).
-        self.blocking(flags, timeout, |s| {
+        let r = self.blocking(flags, timeout, |s| {
             let r = s.pattern.recv_into(&mut s.pipes, &s.options, out);
             s.reap();
             r
-        })?;
+        });
+        self.pipes.patience = 0;
+        r?;
         self.rcvmore = out.more();
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! from the type's routing and drops it once the type's call returns.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::msg::Msg;
 use crate::pipe::duplex::{Pipe, PipeId, ReadInto};
@@ -13,8 +14,31 @@ use crate::pipe::duplex::{Pipe, PipeId, ReadInto};
 pub struct Pipes {
     slots: Vec<Option<Pipe>>,
     free: Vec<usize>,
-    by_id: HashMap<PipeId, usize>,
+    by_id: HashMap<PipeId, usize, BuildHasherDefault<IdHasher>>,
     ended: Vec<usize>,
+    /// Rounds a read may still spend watching an empty queue before it sleeps (set for a
+    /// blocking receive, see `Socket::recv_into`).
+    pub patience: u32,
+}
+
+/// Pipe ids are numbers this library hands out in sequence (nobody else picks them): a
+/// multiplication spreads them well enough, at a fraction of the default hasher's cost (a
+/// lookup on every activation command).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 impl Pipes {
@@ -81,7 +105,10 @@ impl Pipes {
     /// As `read`, into `out` (see `Pipe::read_into`); false leaves `out` alone.
     #[inline]
     pub fn read_into(&mut self, i: usize, out: &mut Msg) -> bool {
-        match self.pipe(i).read_into(out) {
+        let mut patience = std::mem::take(&mut self.patience);
+        let r = self.pipe(i).read_into_patient(out, &mut patience);
+        self.patience = patience;
+        match r {
             ReadInto::Got => true,
             ReadInto::Empty => false,
             ReadInto::Ended => {
