@@ -17,7 +17,7 @@ use std::alloc::{self, Layout};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// Blocks below this go to the allocator directly (its small-size paths are fast).
+/// Blocks below this are served by the per-thread magazines (`small_pool`).
 pub const MIN: usize = 512;
 /// Blocks above this are not kept (the allocator maps such sizes afresh each time).
 pub const MAX: usize = 2 * 1024 * 1024;
