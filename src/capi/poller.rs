@@ -53,6 +53,25 @@ impl Poller {
             .position(|i| i.socket.is_null() && i.fd == fd)
     }
 
+    /// The item of a registered socket (modify, remove): ENOTSOCK for what is not a socket,
+    /// EINVAL for one not registered.
+    ///
+    /// # Safety
+    /// The handle contract of `sock_mut`.
+    unsafe fn socket_item(&self, s: *mut c_void) -> Result<usize> {
+        // SAFETY: the caller's contract (validated, not kept).
+        unsafe { sock_mut(s) }?;
+        self.find_socket(s).ok_or(Error::INVAL)
+    }
+
+    /// The item of a registered fd (modify, remove): EBADF for -1, EINVAL if not registered.
+    fn fd_item(&self, fd: zmq_fd_t) -> Result<usize> {
+        if fd == -1 {
+            return Err(Error(libc::EBADF));
+        }
+        self.find_fd(fd).ok_or(Error::INVAL)
+    }
+
     /// Waits for events on the items that ask for some; fills `out` (at most its length) and
     /// returns how many. EAGAIN when none came within the timeout.
     fn wait(&mut self, out: &mut [zmq_poller_event_t], timeout: c_long) -> Result<c_int> {
@@ -181,9 +200,8 @@ pub unsafe extern "C" fn zmq_poller_modify(
 ) -> c_int {
     // SAFETY: the handle contracts of `poller` and `sock_mut`.
     ret(unsafe { poller(poller_) }.and_then(|p| {
-        // SAFETY: the handle contract of sock_mut (validated, not kept).
-        unsafe { sock_mut(socket) }?;
-        let k = p.find_socket(socket).ok_or(Error::INVAL)?;
+        // SAFETY: the handle contract of sock_mut.
+        let k = unsafe { p.socket_item(socket) }?;
         p.items[k].events = events;
         Ok(0)
     }))
@@ -193,9 +211,8 @@ pub unsafe extern "C" fn zmq_poller_modify(
 pub unsafe extern "C" fn zmq_poller_remove(poller_: *mut c_void, socket: *mut c_void) -> c_int {
     // SAFETY: the handle contracts of `poller` and `sock_mut`.
     ret(unsafe { poller(poller_) }.and_then(|p| {
-        // SAFETY: the handle contract of sock_mut (validated, not kept).
-        unsafe { sock_mut(socket) }?;
-        let k = p.find_socket(socket).ok_or(Error::INVAL)?;
+        // SAFETY: the handle contract of sock_mut.
+        let k = unsafe { p.socket_item(socket) }?;
         p.items.remove(k);
         Ok(0)
     }))
@@ -234,10 +251,7 @@ pub unsafe extern "C" fn zmq_poller_modify_fd(
 ) -> c_int {
     // SAFETY: the handle contract of `poller`.
     ret(unsafe { poller(poller_) }.and_then(|p| {
-        if fd == -1 {
-            return Err(Error(libc::EBADF));
-        }
-        let k = p.find_fd(fd).ok_or(Error::INVAL)?;
+        let k = p.fd_item(fd)?;
         p.items[k].events = events;
         Ok(0)
     }))
@@ -247,10 +261,7 @@ pub unsafe extern "C" fn zmq_poller_modify_fd(
 pub unsafe extern "C" fn zmq_poller_remove_fd(poller_: *mut c_void, fd: zmq_fd_t) -> c_int {
     // SAFETY: the handle contract of `poller`.
     ret(unsafe { poller(poller_) }.and_then(|p| {
-        if fd == -1 {
-            return Err(Error(libc::EBADF));
-        }
-        let k = p.find_fd(fd).ok_or(Error::INVAL)?;
+        let k = p.fd_item(fd)?;
         p.items.remove(k);
         Ok(0)
     }))
