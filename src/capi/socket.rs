@@ -173,32 +173,23 @@ pub unsafe extern "C" fn zmq_msg_recv(
     // SAFETY: handle contract of sock_mut; msg validity is checked by msg_mut.
     let r = unsafe { sock_mut(s_) }.and_then(|s| {
         let m = unsafe { super::msg::msg_mut(msg_) }?;
-        if m.owns_nothing() {
+        let r = if m.owns_nothing() {
             // The usual case (a fresh zmq_msg_init): received in place, nothing to release.
-            return match s.recv_into(flags_, m) {
-                Ok(()) => Ok(clamp_len(m.len())),
-                Err(Error::AGAIN) => {
-                    // Left empty, as below.
-                    *m = Msg::new();
-                    Err(Error::AGAIN)
-                }
-                Err(e) => Err(e),
-            };
-        }
-        let got = match s.recv(flags_) {
-            Ok(got) => got,
+            s.recv_into(flags_, m)
+        } else {
+            // The old content is released after the new one is in place.
+            s.recv(flags_).map(|got| drop(std::mem::replace(m, got)))
+        };
+        match r {
+            Ok(()) => Ok(clamp_len(m.len())),
             Err(Error::AGAIN) => {
                 // As libzmq, whose routing closes the message before looking for one: a
                 // receive that finds nothing leaves an empty message.
                 drop(std::mem::take(m));
-                return Err(Error::AGAIN);
+                Err(Error::AGAIN)
             }
-            Err(e) => return Err(e),
-        };
-        let len = got.len();
-        // The old content is released after the new one is in place.
-        drop(std::mem::replace(m, got));
-        Ok(clamp_len(len))
+            Err(e) => Err(e),
+        }
     });
     ret(r)
 }

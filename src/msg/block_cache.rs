@@ -54,9 +54,10 @@ fn slots_for(layout: Layout) -> &'static [AtomicPtr<u8>] {
     }
 }
 
-/// Whether a block freed with `layout` is kept, on an I/O thread or not.
-fn keeps(layout: Layout, io_thread: bool) -> bool {
-    keepable(layout) && !(io_thread && layout.size() > IO_KEEP_MAX)
+/// Whether a block freed with `layout` is kept; `io_thread` (whether this is an I/O thread)
+/// is asked only for blocks above `IO_KEEP_MAX`, off the path of small messages.
+fn keeps(layout: Layout, io_thread: impl FnOnce() -> bool) -> bool {
+    keepable(layout) && (layout.size() <= IO_KEEP_MAX || !io_thread())
 }
 
 fn keepable(layout: Layout) -> bool {
@@ -100,7 +101,7 @@ pub fn take(layout: Layout) -> Option<*mut u8> {
 /// # Safety
 /// `block` must come from the global allocator with `layout`, and nothing may use it after.
 pub unsafe fn give(block: *mut u8, layout: Layout) {
-    if keeps(layout, ON_IO_THREAD.with(|g| g.get())) {
+    if keeps(layout, || ON_IO_THREAD.with(|g| g.get())) {
         // SAFETY: the block is ours and at least MIN bytes: its first word takes its size,
         // published by the Release below.
         unsafe { block.cast::<usize>().write(layout.size()) };
@@ -153,8 +154,8 @@ mod tests {
     fn an_io_thread_gives_back_large_blocks_and_keeps_small_ones() {
         let large = Layout::from_size_align(IO_KEEP_MAX + 8, 8).unwrap();
         let small = Layout::from_size_align(IO_KEEP_MAX, 8).unwrap();
-        assert!(keeps(large, false) && keeps(small, false));
-        assert!(!keeps(large, true) && keeps(small, true));
+        assert!(keeps(large, || false) && keeps(small, || false));
+        assert!(!keeps(large, || true) && keeps(small, || true));
         let marked = std::thread::spawn(|| {
             let before = ON_IO_THREAD.with(|g| g.get());
             on_io_thread();
