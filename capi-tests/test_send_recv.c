@@ -192,6 +192,13 @@ TEST (msg_send_recv_ownership)
     CHECK_EQ (atomic_load (&frees), 2);
     CHECK_EQ (zmq_msg_size (&r), 0);
     CHECK_OK (zmq_msg_close (&r));
+    /*  The same for a small message, whose bytes lie inside it (ours receives into such a
+        message in place).  */
+    CHECK_OK (zmq_msg_init_size (&r, 5));
+    memcpy (zmq_msg_data (&r), "stale", 5);
+    CHECK_ERR (zmq_msg_recv (&r, d.a, ZMQ_DONTWAIT), EAGAIN);
+    CHECK_EQ (zmq_msg_size (&r), 0);
+    CHECK_OK (zmq_msg_close (&r));
     /*  A receive refused before any routing (ENOTSUP) leaves it alone.  */
     void *push = mk (d.ctx, ZMQ_PUSH);
     CHECK (push != NULL);
