@@ -260,7 +260,7 @@ impl Proxy<'_, '_> {
                 self.count_in(from, len);
                 let flags = if more { ZMQ_SNDMORE } else { 0 };
                 if let Some(cap) = self.roles.capture {
-                    let mut copy = msg.clone();
+                    let mut copy = msg.share();
                     self.socks[cap].send(&mut copy, flags)?;
                 }
                 self.socks[ti].send(&mut msg, flags)?;

@@ -87,9 +87,20 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg_: *mut zmq_msg_t, size_: usize) -
         // SAFETY: the caller passes NULL or storage for a zmq_msg_t.
         return unsafe { init_inline(msg_, size_) };
     }
-    // SAFETY: the caller passes NULL or storage for a zmq_msg_t. The bytes are left
-    // uninitialised, as in libzmq: the C program fills them through zmq_msg_data.
-    unsafe { init_with(msg_, || Msg::with_size_uninit(size_)) }
+    if msg_.is_null() || !msg_.cast::<Msg>().is_aligned() {
+        return ret(Err(Error::FAULT));
+    }
+    // The bytes are left uninitialised, as in libzmq: the C program fills them through
+    // zmq_msg_data. The message is built straight in the caller's storage.
+    match Msg::heap_block(size_, false) {
+        // SAFETY: non-NULL, aligned storage of a zmq_msg_t supplied by the caller; a fresh
+        // block for size_ bytes.
+        Some(block) => unsafe {
+            msg_put(msg_, Msg::heap(block, size_));
+            0
+        },
+        None => ret(Err(Error::NOMEM)),
+    }
 }
 
 #[no_mangle]
@@ -162,7 +173,7 @@ pub unsafe extern "C" fn zmq_msg_copy(dest_: *mut zmq_msg_t, src_: *mut zmq_msg_
         // SAFETY: both are live messages in distinct storage; dest's old content is released
         // once it holds the copy.
         let old = unsafe {
-            let copy = (*src_.cast::<Msg>()).clone();
+            let copy = (*src_.cast::<Msg>()).share();
             std::mem::replace(&mut *dest_.cast::<Msg>(), copy)
         };
         drop(old);
@@ -341,7 +352,7 @@ mod tests {
 
             msg_put(p, Msg::from_slice(&[9u8; 300]).unwrap());
             assert_eq!(msg_ref(p).unwrap().len(), 300);
-            let copy = msg_ref(p).unwrap().clone();
+            let copy = msg_mut(p).unwrap().share();
             assert!(copy.is_shared());
 
             let taken = std::mem::take(msg_mut(p).unwrap());

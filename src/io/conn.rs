@@ -63,7 +63,9 @@ impl ReadBuf {
 
     fn fresh() -> Msg {
         // Zeroed when made: a read may only fill initialised memory.
-        Msg::with_size(READ_CHUNK).unwrap_or_else(|_| std::process::abort())
+        let mut m = Msg::with_size(READ_CHUNK).unwrap_or_else(|_| std::process::abort());
+        m.make_counted();
+        m
     }
 
     /// Makes the buffer fit for the next read: a fresh one if messages still share it.

@@ -15,6 +15,8 @@
 //! | 56 | `kind` | one of the `KIND_*` bytes |
 //! | 57 | `flags` | MORE, COMMAND, ... |
 //! | 58 | `inline_len` | payload length of an inline message |
+//! | 59 | `counted` | 1 if the content's refcount may be above one (see below) |
+//! | 60 | `cap` | a heap block's payload capacity, `CAP_IN_HEADER` if it does not fit |
 //!
 //! The contents take one of four forms, as in libzmq:
 //! - inline: up to [`Msg::INLINE_MAX`] (33) bytes inside the struct, no allocation; a copy is
@@ -24,6 +26,11 @@
 //!   separately allocated refcount header; the free function runs exactly once, when the last
 //!   copy goes, on whatever thread drops it;
 //! - constant: a buffer given without a free function; never freed, copies share it freely.
+//!
+//! A heap or user message that was never copied or sliced (`counted` 0, as libzmq's `shared`
+//! flag) is the only holder of its content: dropping it frees the block without touching the
+//! refcount or reading the header. A message allocated on one thread and dropped on another then
+//! never moves the block's cache lines to the dropping thread.
 //!
 //! Dropping a message can call a user free function, which may re-enter the library: never drop
 //! a `Msg` while holding a lock that the C API can take.
@@ -39,7 +46,7 @@ use std::alloc::{self, Layout};
 use std::ffi::{c_void, CStr, CString};
 use std::fmt;
 use std::mem::{align_of, size_of};
-use std::ptr::{self, addr_of, addr_of_mut};
+use std::ptr::{self, addr_of, addr_of_mut, NonNull};
 use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -55,6 +62,9 @@ const KIND_USER: u8 = 0xa3;
 const KIND_CONST: u8 = 0xa4;
 
 const INLINE_CAP: usize = 40;
+
+/// `Msg::cap` of a heap block whose capacity does not fit in it: read the header instead.
+const CAP_IN_HEADER: u32 = u32::MAX;
 
 /// The start of every shared content header.
 #[repr(C)]
@@ -83,7 +93,7 @@ impl RefHeader {
 
 /// Header of a heap message; `cap` bytes of payload follow it in the same allocation.
 #[repr(C)]
-struct HeapHeader {
+pub(crate) struct HeapHeader {
     rc: RefHeader,
     cap: usize,
 }
@@ -95,6 +105,10 @@ struct UserHeader {
     ffn: FreeFn,
     hint: *mut c_void,
 }
+
+/// Where a heap message's payload starts in its block (right after the header: bytes need
+/// no alignment).
+const HEAP_OFFSET: usize = size_of::<HeapHeader>();
 
 /// The allocation of a heap message with `cap` bytes, and the offset of the bytes in it.
 fn heap_layout(cap: usize) -> Result<(Layout, usize)> {
@@ -171,7 +185,8 @@ pub struct Msg {
     kind: u8,
     flags: u8,
     inline_len: u8,
-    _pad: [u8; 5],
+    counted: u8,
+    cap: u32,
 }
 
 const _: () = assert!(size_of::<Msg>() == 64);
@@ -255,35 +270,65 @@ impl Msg {
             kind: KIND_INLINE,
             flags: 0,
             inline_len: len,
-            _pad: [0; 5],
+            counted: 0,
+            cap: 0,
         }
     }
 
-    #[inline(never)]
     fn alloc_heap(size: usize, zeroed: bool) -> Result<Msg> {
-        let mut m = Msg::new();
-        let (layout, offset) = heap_layout(size)?;
+        let block = Msg::heap_block(size, zeroed).ok_or(Error::NOMEM)?;
+        // SAFETY: a fresh block for `size` bytes.
+        Ok(unsafe { Msg::heap(block, size) })
+    }
+
+    /// A new heap block for `size` payload bytes, its header written: half of making a heap
+    /// message, `Msg::heap` the other. None when out of memory. Apart so that the caller can
+    /// build the message where it is to live (see `inline_zeroed`).
+    #[inline(never)]
+    pub(crate) fn heap_block(size: usize, zeroed: bool) -> Option<NonNull<HeapHeader>> {
+        let (layout, offset) = heap_layout(size).ok()?;
+        debug_assert_eq!(offset, HEAP_OFFSET);
         // SAFETY: the layout has a non-zero size (it holds at least the header).
-        let block = unsafe { block_alloc(layout, zeroed) };
-        if block.is_null() {
-            return Err(Error::NOMEM);
-        }
-        let header = block.cast::<HeapHeader>();
+        let block = NonNull::new(unsafe { block_alloc(layout, zeroed) })?.cast::<HeapHeader>();
         // SAFETY: `block` is a fresh allocation with room and alignment for a HeapHeader at
-        // its start and `size` bytes at `offset`.
+        // its start.
         unsafe {
-            header.write(HeapHeader {
+            block.write(HeapHeader {
                 rc: RefHeader::new(),
                 cap: size,
-            });
-            m.body.ext = External {
-                data: block.add(offset),
-                len: size,
-                header: header.cast::<RefHeader>(),
-            };
+            })
+        };
+        Some(block)
+    }
+
+    /// The heap message over `block`, built in one expression (see `inline_zeroed`).
+    ///
+    /// # Safety
+    /// `block` must come from `heap_block(size, _)` and be used by nothing else.
+    #[inline(always)]
+    pub(crate) unsafe fn heap(block: NonNull<HeapHeader>, size: usize) -> Msg {
+        Msg {
+            extras: ptr::null(),
+            body: Body {
+                ext: External {
+                    // SAFETY: the payload follows the header in the block (`heap_layout`).
+                    data: unsafe { block.as_ptr().cast::<u8>().add(HEAP_OFFSET) },
+                    len: size,
+                    header: block.as_ptr().cast::<RefHeader>(),
+                },
+            },
+            routing_id: 0,
+            magic: MAGIC,
+            kind: KIND_HEAP,
+            flags: 0,
+            inline_len: 0,
+            counted: 0,
+            cap: if size < CAP_IN_HEADER as usize {
+                size as u32
+            } else {
+                CAP_IN_HEADER
+            },
         }
-        m.kind = KIND_HEAP;
-        Ok(m)
     }
 
     /// A message holding a copy of `data`. ENOMEM when it cannot be allocated.
@@ -366,9 +411,10 @@ impl Msg {
     /// A message of the `len` bytes at `offset` in this heap message's content, sharing it
     /// (one more reference; the block is freed when the last goes). The receive path uses
     /// it so that the frames of one read share the buffer they were read into, as libzmq's
-    /// zero-copy decoder does. None if this is not a heap message or the range is outside.
+    /// zero-copy decoder does. None if this is not a heap message, the range is outside, or
+    /// `make_counted` was not called on this message first.
     pub fn slice(&self, offset: usize, len: usize) -> Option<Msg> {
-        if self.kind != KIND_HEAP {
+        if self.kind != KIND_HEAP || self.counted == 0 {
             return None;
         }
         // SAFETY: a heap message's body is the `ext` variant.
@@ -379,6 +425,8 @@ impl Msg {
         self.ref_header()?.add_ref();
         let mut m = Msg::new();
         m.kind = KIND_HEAP;
+        m.counted = 1;
+        m.cap = self.cap;
         m.body.ext = External {
             // SAFETY: offset + len is within the content (checked above).
             data: unsafe { ext.data.add(offset) },
@@ -390,8 +438,35 @@ impl Msg {
 
     /// True if no other message shares this one's content (its buffer may be reused).
     pub fn is_unique(&self) -> bool {
-        self.ref_header()
-            .is_none_or(|h| h.refs.load(Ordering::Acquire) == 1)
+        self.counted == 0
+            || self
+                .ref_header()
+                .is_none_or(|h| h.refs.load(Ordering::Acquire) == 1)
+    }
+
+    /// Makes this message count its references from now on, so that `slice` may share its
+    /// content (a buffer that frames are decoded from). A message that is not counted is
+    /// the only holder of its content and frees it without looking at the refcount.
+    pub fn make_counted(&mut self) {
+        self.counted = 1;
+    }
+
+    /// A copy as `zmq_msg_copy` makes it: inline bytes are copied, anything larger is shared
+    /// (and both messages then report `is_shared()` and count their references); flags,
+    /// routing id, group and properties are copied. It takes `&mut self` because the source
+    /// starts counting its references too.
+    pub fn share(&mut self) -> Msg {
+        if let Some(h) = self.ref_header() {
+            h.add_ref();
+            h.shared.store(true, Ordering::Relaxed);
+            self.counted = 1;
+        }
+        if !self.extras.is_null() {
+            // SAFETY: `extras` came from Arc::into_raw and is kept alive by our reference.
+            unsafe { Arc::increment_strong_count(self.extras) };
+        }
+        // SAFETY: a bitwise copy whose references were all counted just above.
+        unsafe { ptr::read(self) }
     }
 
     fn ref_header(&self) -> Option<&RefHeader> {
@@ -457,9 +532,7 @@ impl Msg {
         let writable = match self.kind {
             KIND_INLINE => true,
             KIND_CONST => false,
-            _ => self
-                .ref_header()
-                .is_some_and(|h| h.refs.load(Ordering::Acquire) == 1),
+            _ => self.is_unique(),
         };
         if !writable {
             return None;
@@ -683,24 +756,6 @@ impl Default for Msg {
     }
 }
 
-impl Clone for Msg {
-    /// A copy as `zmq_msg_copy` makes it: inline bytes are copied, anything larger is shared
-    /// (and both messages then report `is_shared()`); flags, routing id, group and properties
-    /// are copied.
-    fn clone(&self) -> Msg {
-        if let Some(h) = self.ref_header() {
-            h.add_ref();
-            h.shared.store(true, Ordering::Relaxed);
-        }
-        if !self.extras.is_null() {
-            // SAFETY: `extras` came from Arc::into_raw and is kept alive by our reference.
-            unsafe { Arc::increment_strong_count(self.extras) };
-        }
-        // SAFETY: a bitwise copy whose references were all counted just above.
-        unsafe { ptr::read(self) }
-    }
-}
-
 /// A connection's extras (its properties), handed to every message it receives without an
 /// allocation. References are taken from the shared count in batches: the receiving thread
 /// writes that count as it frees messages, and one increment per message from the I/O
@@ -758,17 +813,25 @@ impl Drop for Msg {
             drop(unsafe { Arc::from_raw(self.extras) });
         }
         let Some(h) = self.ref_header() else { return };
-        if h.refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        if self.counted != 0 {
+            if h.refs.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            fence(Ordering::Acquire);
         }
-        fence(Ordering::Acquire);
-        // SAFETY: this was the last reference, so nothing else uses the content; the header
+        // SAFETY: this was the last reference (or, not counted, the only one ever), so nothing
+        // else uses the content; the header
         // was allocated by `alloc` (heap) or `from_user_buffer` (user) with these layouts.
         unsafe {
             let ext = self.body.ext;
             if self.kind == KIND_HEAP {
                 let header = ext.header.cast::<HeapHeader>();
-                let cap = (*header).cap;
+                // Kept in the message too, so that freeing an unshared block reads nothing
+                // of it.
+                let cap = match self.cap {
+                    CAP_IN_HEADER => (*header).cap,
+                    c => c as usize,
+                };
                 // The layout was computed successfully for `cap` when the block was made.
                 if let Ok((layout, _)) = heap_layout(cap) {
                     block_free(header.cast::<u8>(), layout);

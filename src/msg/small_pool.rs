@@ -14,7 +14,7 @@
 //! that class's layout (`alloc`), so any of them may be freed with it.
 
 use std::alloc::{self, Layout};
-use std::cell::RefCell;
+use std::cell::UnsafeCell;
 
 use parking_lot::Mutex;
 
@@ -26,11 +26,15 @@ const MAG: usize = 32;
 const DEPOT_MAX: usize = 16;
 
 /// The class of a block layout; None for blocks this pool does not serve.
+#[inline]
 fn class_of(layout: Layout) -> Option<usize> {
-    if layout.align() > 16 {
+    let size = layout.size();
+    if layout.align() > 16 || size > CLASSES[CLASSES.len() - 1] {
         return None;
     }
-    CLASSES.iter().position(|&c| layout.size() <= c)
+    // 1..=64 -> 0, 65..=128 -> 1, 129..=256 -> 2, 257..=512 -> 3.
+    let steps = (size.max(1) - 1) >> 6;
+    Some((usize::BITS - steps.leading_zeros()) as usize)
 }
 
 fn class_layout(class: usize) -> Layout {
@@ -39,67 +43,78 @@ fn class_layout(class: usize) -> Layout {
     unsafe { Layout::from_size_align_unchecked(CLASSES[class], 16) }
 }
 
-struct Depot {
-    full: Vec<Vec<*mut u8>>,
-    /// Empty magazines (their capacity), handed to threads that fill theirs.
-    empty: Vec<Vec<*mut u8>>,
+/// A stack of up to `MAG` free blocks of one class.
+#[derive(Clone, Copy)]
+struct Magazine {
+    len: usize,
+    blocks: [*mut u8; MAG],
 }
+
+impl Magazine {
+    const EMPTY: Magazine = Magazine {
+        len: 0,
+        blocks: [std::ptr::null_mut(); MAG],
+    };
+}
+
+/// Full magazines, by class.
+struct Depot(Vec<Magazine>);
 
 // SAFETY: the pointers are blocks nobody else uses while they are in the depot.
 unsafe impl Send for Depot {}
 
-static DEPOT: [Mutex<Depot>; CLASSES.len()] = [const {
-    Mutex::new(Depot {
-        full: Vec::new(),
-        empty: Vec::new(),
-    })
-}; CLASSES.len()];
+static DEPOT: [Mutex<Depot>; CLASSES.len()] =
+    [const { Mutex::new(Depot(Vec::new())) }; CLASSES.len()];
 
-#[derive(Default)]
 struct Local {
     /// Allocations are taken from here.
-    take: [Vec<*mut u8>; CLASSES.len()],
+    take: [Magazine; CLASSES.len()],
     /// Frees go here.
-    give: [Vec<*mut u8>; CLASSES.len()],
+    give: [Magazine; CLASSES.len()],
 }
 
 impl Drop for Local {
     fn drop(&mut self) {
         // The thread ends: its blocks go back to the allocator.
         for class in 0..CLASSES.len() {
-            for b in self.take[class].drain(..).chain(self.give[class].drain(..)) {
-                // SAFETY: every pooled block was allocated with its class layout.
-                unsafe { alloc::dealloc(b, class_layout(class)) };
+            for m in [&self.take[class], &self.give[class]] {
+                for &b in &m.blocks[..m.len] {
+                    // SAFETY: every pooled block was allocated with its class layout.
+                    unsafe { alloc::dealloc(b, class_layout(class)) };
+                }
             }
         }
     }
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+    // No RefCell: `alloc` and `free` are the only users, neither calls the other nor
+    // anything that could come back here (the depot lock and the C allocator do not).
+    static LOCAL: UnsafeCell<Local> = const {
+        UnsafeCell::new(Local {
+            take: [Magazine::EMPTY; CLASSES.len()],
+            give: [Magazine::EMPTY; CLASSES.len()],
+        })
+    };
 }
 
 /// A block for `layout` (non-zero size): recycled, else new. NULL if out of memory. Blocks
 /// from here must be freed with `free` and the same layout.
+#[inline]
 pub fn alloc(layout: Layout) -> *mut u8 {
     let Some(class) = class_of(layout) else {
         // SAFETY: callers pass non-zero layouts.
         return unsafe { alloc::alloc(layout) };
     };
     let got = LOCAL.try_with(|l| {
-        let mut l = l.borrow_mut();
-        if let Some(b) = l.take[class].pop() {
-            return Some(b);
+        // SAFETY: this thread's pool, used by nothing else during this call (see LOCAL).
+        let m = unsafe { &mut (*l.get()).take[class] };
+        if m.len == 0 {
+            // Swap the empty magazine for a full one from the depot.
+            *m = DEPOT[class].lock().0.pop()?;
         }
-        // Swap the empty magazine for a full one from the depot.
-        let mut d = DEPOT[class].lock();
-        let full = d.full.pop()?;
-        let empty = std::mem::replace(&mut l.take[class], full);
-        if empty.capacity() > 0 {
-            d.empty.push(empty);
-        }
-        drop(d);
-        l.take[class].pop()
+        m.len -= 1;
+        Some(m.blocks[m.len])
     });
     match got {
         Ok(Some(b)) => b,
@@ -112,6 +127,7 @@ pub fn alloc(layout: Layout) -> *mut u8 {
 ///
 /// # Safety
 /// `block` must come from `alloc(layout)` and nothing may use it after.
+#[inline]
 pub unsafe fn free(block: *mut u8, layout: Layout) {
     let Some(class) = class_of(layout) else {
         // SAFETY: the caller's contract: not a pooled layout, so allocated with it as is.
@@ -119,24 +135,20 @@ pub unsafe fn free(block: *mut u8, layout: Layout) {
         return;
     };
     let kept = LOCAL.try_with(|l| {
-        let mut l = l.borrow_mut();
-        if l.give[class].len() < MAG {
-            if l.give[class].capacity() == 0 {
-                l.give[class].reserve_exact(MAG);
+        // SAFETY: this thread's pool, used by nothing else during this call (see LOCAL).
+        let m = unsafe { &mut (*l.get()).give[class] };
+        if m.len == MAG {
+            // Full: hand it to the depot and continue with an empty one.
+            let mut d = DEPOT[class].lock();
+            if d.0.len() >= DEPOT_MAX {
+                return false;
             }
-            l.give[class].push(block);
-            return true;
+            d.0.push(*m);
+            drop(d);
+            m.len = 0;
         }
-        // Full: hand it to the depot and continue with an empty one.
-        let mut d = DEPOT[class].lock();
-        if d.full.len() >= DEPOT_MAX {
-            return false;
-        }
-        let fresh = d.empty.pop().unwrap_or_else(|| Vec::with_capacity(MAG));
-        let full = std::mem::replace(&mut l.give[class], fresh);
-        d.full.push(full);
-        drop(d);
-        l.give[class].push(block);
+        m.blocks[m.len] = block;
+        m.len += 1;
         true
     });
     if kept != Ok(true) {
@@ -155,7 +167,13 @@ mod tests {
 
     #[test]
     fn classes_round_up_and_stop_below_the_block_cache() {
+        assert_eq!(class_of(layout(1)), Some(0));
         assert_eq!(class_of(layout(8)), Some(0));
+        assert_eq!(class_of(layout(65)), Some(1));
+        assert_eq!(class_of(layout(128)), Some(1));
+        assert_eq!(class_of(layout(129)), Some(2));
+        assert_eq!(class_of(layout(256)), Some(2));
+        assert_eq!(class_of(layout(257)), Some(3));
         assert_eq!(class_of(layout(64)), Some(0));
         assert_eq!(class_of(layout(72)), Some(1));
         assert_eq!(class_of(layout(512)), Some(3));

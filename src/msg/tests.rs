@@ -108,7 +108,7 @@ fn moving_an_inline_message_moves_its_bytes() {
 fn clone_of_inline_is_a_plain_copy() {
     let mut a = Msg::from_slice(&[5u8; 33]).unwrap();
     a.set_more(true);
-    let b = a.clone();
+    let b = a.share();
     assert!(!a.is_shared() && !b.is_shared());
     assert_eq!(b.as_slice(), &[5u8; 33]);
     assert!(b.more());
@@ -119,10 +119,10 @@ fn clone_of_inline_is_a_plain_copy() {
 
 #[test]
 fn clone_of_heap_shares_and_flag_sticks() {
-    let a = Msg::from_slice(&[1u8; 34]).unwrap();
+    let mut a = Msg::from_slice(&[1u8; 34]).unwrap();
     assert!(!a.is_shared());
     assert_eq!(a.flags() & Msg::SHARED, 0);
-    let b = a.clone();
+    let b = a.share();
     assert!(a.is_shared() && b.is_shared());
     assert_eq!(a.flags() & Msg::SHARED, Msg::SHARED);
     assert_eq!(a.data_ptr(), b.data_ptr());
@@ -138,7 +138,7 @@ fn clone_of_heap_shares_and_flag_sticks() {
 fn as_mut_slice_only_when_unique() {
     let mut a = Msg::with_size(100).unwrap();
     a.as_mut_slice().unwrap()[99] = 1;
-    let b = a.clone();
+    let b = a.share();
     assert!(a.as_mut_slice().is_none());
     drop(b);
     assert!(a.as_mut_slice().is_some());
@@ -151,11 +151,11 @@ fn as_mut_slice_only_when_unique() {
 #[test]
 fn constant_messages() {
     static BYTES: [u8; 100] = [7; 100];
-    let a = Msg::from_static(&BYTES);
+    let mut a = Msg::from_static(&BYTES);
     assert_eq!(a.kind, KIND_CONST);
     assert!(a.is_shared(), "libzmq reports constant content as shared");
     assert_eq!(a.data_ptr(), BYTES.as_ptr());
-    let b = a.clone();
+    let b = a.share();
     assert_eq!(b.data_ptr(), BYTES.as_ptr());
     drop(a);
     assert_eq!(b.as_slice(), &BYTES[..]);
@@ -195,9 +195,9 @@ fn free_fn_once_on_drop() {
 fn free_fn_once_across_clones() {
     let counter = AtomicUsize::new(0);
     let mut buf = [0u8; 4];
-    let a = user_msg(&mut buf, &counter);
-    let b = a.clone();
-    let c = b.clone();
+    let mut a = user_msg(&mut buf, &counter);
+    let mut b = a.share();
+    let c = b.share();
     assert!(a.is_shared() && c.is_shared());
     drop(a);
     drop(c);
@@ -211,8 +211,8 @@ fn free_fn_once_across_threads() {
     for _round in 0..50 {
         let counter = Arc::new(AtomicUsize::new(0));
         let mut buf = vec![1u8; 64];
-        let m = user_msg(&mut buf, &counter);
-        let copies: Vec<Msg> = (0..8).map(|_| m.clone()).collect();
+        let mut m = user_msg(&mut buf, &counter);
+        let copies: Vec<Msg> = (0..8).map(|_| m.share()).collect();
         drop(m);
         let threads: Vec<_> = copies
             .into_iter()
@@ -232,12 +232,12 @@ fn free_fn_once_across_threads() {
 
 #[test]
 fn heap_clones_across_threads() {
-    let m = Msg::from_slice(&[3u8; 1000]).unwrap();
+    let mut m = Msg::from_slice(&[3u8; 1000]).unwrap();
     let threads: Vec<_> = (0..4)
         .map(|_| {
-            let c = m.clone();
+            let mut c = m.share();
             thread::spawn(move || {
-                let d = c.clone();
+                let d = c.share();
                 assert_eq!(d.as_slice(), &[3u8; 1000]);
             })
         })
@@ -252,8 +252,8 @@ static REENTERED: AtomicUsize = AtomicUsize::new(0);
 
 unsafe extern "C" fn reentrant_free(_data: *mut c_void, _hint: *mut c_void) {
     // Makes, copies and drops messages of its own while the outer one is being released.
-    let a = Msg::from_slice(&[0u8; 500]).unwrap();
-    let b = a.clone();
+    let mut a = Msg::from_slice(&[0u8; 500]).unwrap();
+    let b = a.share();
     drop(a);
     drop(b);
     REENTERED.fetch_add(1, Ordering::SeqCst);
@@ -325,7 +325,7 @@ fn routing_id() {
     assert_eq!(m.set_routing_id(0).unwrap_err(), Error::INVAL);
     m.set_routing_id(0xdead_beef).unwrap();
     assert_eq!(m.routing_id(), 0xdead_beef);
-    assert_eq!(m.clone().routing_id(), 0xdead_beef);
+    assert_eq!(m.share().routing_id(), 0xdead_beef);
     m.reset_routing_id();
     assert_eq!(m.routing_id(), 0);
 }
@@ -348,7 +348,7 @@ fn group() {
     );
 
     // Copies share the group until one of them changes it.
-    let mut c = m.clone();
+    let mut c = m.share();
     assert_eq!(c.group().as_ptr(), m.group().as_ptr());
     c.set_group(b"other").unwrap();
     assert_eq!(c.group(), c"other");
@@ -372,7 +372,7 @@ fn metadata() {
     assert_eq!(m.property(b"Socket-Type").unwrap(), c"ROUTER");
     assert_eq!(m.property(b"Identity").unwrap(), c"peer-1");
     assert!(m.property(b"User-Id").is_none());
-    let c = m.clone();
+    let c = m.share();
     assert_eq!(c.property(b"__fd").unwrap(), c"42");
     assert_eq!(c.group(), c"grp");
     m.reset_metadata();
@@ -401,4 +401,35 @@ fn truncate() {
 fn debug_does_not_crash() {
     let s = format!("{:?}", Msg::from_slice(b"abc").unwrap());
     assert!(s.contains("inline"));
+}
+
+#[test]
+fn a_copy_makes_the_source_count_its_references() {
+    let mut a = Msg::from_slice(&[4u8; 300]).unwrap();
+    assert!(a.is_unique());
+    let b = a.share();
+    assert!(!a.is_unique() && !b.is_unique());
+    // The source gives its reference back through the count (were it still treated as the
+    // only holder, it would free the block under `b` and leave the count at 2).
+    drop(a);
+    assert!(b.is_unique());
+    assert_eq!(b.as_slice(), &[4u8; 300]);
+}
+
+#[test]
+fn slices_need_a_counted_message() {
+    let mut buf = Msg::from_slice(&[6u8; 200]).unwrap();
+    assert!(
+        buf.slice(10, 50).is_none(),
+        "an uncounted message frees its block alone: it must not be sliced"
+    );
+    buf.make_counted();
+    let part = buf.slice(10, 50).unwrap();
+    assert_eq!(part.as_slice(), &[6u8; 50]);
+    assert!(!buf.is_unique());
+    let again = part.slice(0, 40).unwrap();
+    drop(buf);
+    drop(part);
+    assert!(again.is_unique());
+    assert_eq!(again.as_slice(), &[6u8; 40]);
 }

@@ -308,7 +308,7 @@ impl Channel {
             .map_err(|_| ProtocolError::Cryptographic)
         };
         // `plain` holds the opened flags + payload from offset `at`.
-        let (plain, at) = match msg.as_mut_slice() {
+        let (mut plain, at) = match msg.as_mut_slice() {
             Some(buf) => {
                 open(&mut buf[MESSAGE_HEADER + TAG..])?;
                 (msg, MESSAGE_HEADER + TAG)
@@ -327,6 +327,7 @@ impl Channel {
         let mut out = if len <= Msg::INLINE_MAX {
             None
         } else {
+            plain.make_counted();
             plain.slice(at + 1, len)
         }
         .map_or_else(|| Msg::from_slice(&plain.as_slice()[at + 1..]), Ok)
@@ -1075,8 +1076,8 @@ mod tests {
         assert!(!back.is_command() && !back.more());
         assert_eq!(back.as_slice(), b"inner");
         // A shared body (the decoder's copy path) decodes the same.
-        let wire = tx.encode(msg(&big, false)).unwrap();
-        let keep = wire.clone();
+        let mut wire = tx.encode(msg(&big, false)).unwrap();
+        let keep = wire.share();
         assert_eq!(rx.decode(wire).unwrap().as_slice(), &big[..]);
         drop(keep);
     }
@@ -1581,8 +1582,8 @@ mod tests {
                 }
                 _ => {
                     let (mut c, mut s) = shake(&k);
-                    let shared = Msg::from_slice(&bad).unwrap();
-                    let keep = shared.clone();
+                    let mut shared = Msg::from_slice(&bad).unwrap();
+                    let keep = shared.share();
                     let _ = s.decode(shared);
                     let _ = c.decode(keep);
                 }

@@ -622,16 +622,17 @@ mod tests {
 
     #[test]
     fn frames_whole_in_a_chunk_share_it() {
-        // Three frames in a heap "read buffer": a 40-byte and a 300-byte one (shared), a
+        // Three frames in a heap "read buffer": a 40-byte and a 1000-byte one (shared), a
         // 3-byte one (inline), then half of a fourth (copied as it completes).
         let mut wire = Vec::new();
         encode(&mut wire, Framing::V3, &[7u8; 40], true, false);
-        encode(&mut wire, Framing::V3, &[8u8; 300], false, false);
+        encode(&mut wire, Framing::V3, &[8u8; 1000], false, false);
         encode(&mut wire, Framing::V3, b"abc", false, false);
         let split = wire.len() + 5;
         encode(&mut wire, Framing::V3, &[9u8; 50], false, false);
         let mut chunk = Msg::with_size(split).unwrap();
-        // SAFETY: the chunk has `split` bytes and is ours alone.
+        chunk.make_counted(); // as the I/O thread's read buffer
+                              // SAFETY: the chunk has `split` bytes and is ours alone.
         unsafe { std::ptr::copy_nonoverlapping(wire.as_ptr(), chunk.data_mut_ptr(), split) };
         let mut d = Decoder::new(Framing::V3, -1);
         let mut got = Vec::new();
@@ -648,8 +649,16 @@ mod tests {
             Frame::Data(m) => (m.as_slice().to_vec(), m.more()),
             Frame::Command(_) => panic!("a command"),
         };
+        let in_chunk = |f: &Frame| match f {
+            Frame::Data(m) => chunk.as_slice().as_ptr_range().contains(&m.data_ptr()),
+            Frame::Command(_) => panic!("a command"),
+        };
+        assert!(
+            in_chunk(&got[0]) && in_chunk(&got[1]),
+            "both share the chunk"
+        );
         assert_eq!(body(&got[0]), (vec![7u8; 40], true));
-        assert_eq!(body(&got[1]), (vec![8u8; 300], false));
+        assert_eq!(body(&got[1]), (vec![8u8; 1000], false));
         assert_eq!(body(&got[2]), (b"abc".to_vec(), false));
         drop(got);
         assert!(

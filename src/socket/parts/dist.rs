@@ -176,7 +176,7 @@ impl Dist {
             let part = if k + 1 == self.matching {
                 std::mem::take(msg)
             } else {
-                msg.clone()
+                msg.share()
             };
             ps.write(i, part);
             if !more {
