@@ -17,9 +17,15 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
 const CHUNK: usize = 256;
+/// CPU pauses between two looks of a patient reader at the published count (see
+/// `pop_patient`).
+const PAUSES_PER_ROUND: u32 = 8;
 /// In `State::published`: set by a reader that found nothing and went to sleep.
 const ASLEEP: u64 = 1 << 63;
 
+/// Aligned to a cache line: a 64-byte item (a message) then fills exactly one line, so the
+/// writer filling one slot never shares a line with the reader emptying the one before.
+#[repr(C, align(64))]
 struct Chunk<T> {
     items: [UnsafeCell<MaybeUninit<T>>; CHUNK],
     next: AtomicPtr<Chunk<T>>,
@@ -173,7 +179,10 @@ impl<T> Reader<T> {
 
     /// Like `pop`, but when nothing is there it first watches for a writer in full flow, for
     /// up to `*budget` rounds (spent from it), before marking the reader asleep: an item that
-    /// comes within them costs no wake-up round trip.
+    /// comes within them costs no wake-up round trip. A round is a few CPU pauses, not one:
+    /// each look at the published count takes its cache line from the writer, whose next
+    /// flush must take it back; looking less often lets a few items gather between looks
+    /// (one transfer for several), and the writer is the one that sets the pace.
     #[inline]
     pub fn pop_patient(&mut self, budget: &mut u32) -> Option<T> {
         while !self.has_item() {
@@ -184,7 +193,9 @@ impl<T> Reader<T> {
                 break;
             }
             *budget -= 1;
-            std::hint::spin_loop();
+            for _ in 0..PAUSES_PER_ROUND {
+                std::hint::spin_loop();
+            }
         }
         Some(self.take())
     }

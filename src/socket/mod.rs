@@ -31,9 +31,9 @@ pub use kind::SocketType;
 use pattern::Pattern;
 use pipes::Pipes;
 
-/// Rounds a blocking receive watches an empty queue before marking it asleep (about a
-/// microsecond: a few messages' time for a writer in full flow).
-const RECV_PATIENCE: u32 = 32;
+/// Rounds a blocking receive watches an empty queue before marking it asleep (about two
+/// microseconds: several messages' time for a writer in full flow).
+const RECV_PATIENCE: u32 = 8;
 
 /// A listener of this socket, on an I/O thread.
 struct Bound {
