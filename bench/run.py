@@ -256,7 +256,7 @@ def main():
                     help="directory holding our libzmq.so.5 (default build/lib)")
     ap.add_argument("--quick", action="store_true", help="fewer cases and smaller counts, 3 reps")
     ap.add_argument("--filter", default=None, help="only cases whose label contains this substring")
-    ap.add_argument("--reps", type=int, default=None, help="repetitions per library (default 5, quick 3)")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions per library (default 7, quick 3)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench"), help="output directory")
     ap.add_argument("--no-plot", action="store_true", help="skip ratio.png")
     ap.add_argument("--readme", default=None,
@@ -275,7 +275,7 @@ def main():
     if args.expect_libzmq_version == args.expect_ours_version:
         sys.exit("bench: the two expected versions must differ to tell the libraries apart")
     expect = {"libzmq": args.expect_libzmq_version, "ours": args.expect_ours_version}
-    reps = args.reps if args.reps else (3 if args.quick else 5)
+    reps = args.reps if args.reps else (3 if args.quick else 7)
     out = os.path.abspath(args.out)
     bindir = os.path.join(out, "bin")
     os.makedirs(out, exist_ok=True)
