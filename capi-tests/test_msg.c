@@ -305,6 +305,30 @@ TEST (copy_keeps_source_intact)
     }
 }
 
+TEST (copy_outlives_its_closed_source)
+{
+    /*  The source is closed first: the copy still holds the content, which a new
+        message of the same size must not be given.  */
+    for (size_t i = 0; i < NSIZES; i++) {
+        size_t size = sizes[i];
+        if (size <= 33)
+            continue;
+        zmq_msg_t a, b, c;
+        CHECK_EQ (zmq_msg_init_size (&a, size), 0);
+        memset (zmq_msg_data (&a), 'o', size);
+        CHECK_EQ (zmq_msg_init (&b), 0);
+        CHECK_EQ (zmq_msg_copy (&b, &a), 0);
+        CHECK_EQ (zmq_msg_close (&a), 0);
+        CHECK_EQ (zmq_msg_init_size (&c, size), 0);
+        CHECK (zmq_msg_data (&c) != zmq_msg_data (&b));
+        memset (zmq_msg_data (&c), 'n', size);
+        CHECK_EQ (((char *) zmq_msg_data (&b))[0], 'o');
+        CHECK_EQ (((char *) zmq_msg_data (&b))[size - 1], 'o');
+        CHECK_EQ (zmq_msg_close (&c), 0);
+        CHECK_EQ (zmq_msg_close (&b), 0);
+    }
+}
+
 TEST (move_leaves_source_empty)
 {
     for (size_t i = 0; i < NSIZES; i++) {
@@ -706,6 +730,7 @@ int main (void)
     RUN (copy_inline_is_not_shared);
     RUN (copy_large_is_shared);
     RUN (copy_keeps_source_intact);
+    RUN (copy_outlives_its_closed_source);
     RUN (move_leaves_source_empty);
     RUN (self_copy_and_move);
     RUN (memcpy_of_struct);

@@ -51,10 +51,17 @@ pub(crate) unsafe fn msg_put(msg: *mut zmq_msg_t, m: Msg) {
     unsafe { ptr::write(msg.cast::<Msg>(), m) };
 }
 
+/// Whether `msg` can take a message: non-NULL and aligned (`zmq_msg_init*` give EFAULT
+/// otherwise).
+#[inline(always)]
+fn storage_ok(msg: *mut zmq_msg_t) -> bool {
+    !msg.is_null() && msg.cast::<Msg>().is_aligned()
+}
+
 /// Initialises storage that may hold anything (`zmq_msg_init*`): EFAULT for NULL or
 /// misaligned storage; on failure the storage is left as it was.
 unsafe fn init_with(msg: *mut zmq_msg_t, make: impl FnOnce() -> Result<Msg>) -> c_int {
-    if msg.is_null() || !msg.cast::<Msg>().is_aligned() {
+    if !storage_ok(msg) {
         return ret(Err(Error::FAULT));
     }
     ret(make().map(|m| {
@@ -73,7 +80,7 @@ pub unsafe extern "C" fn zmq_msg_init(msg_: *mut zmq_msg_t) -> c_int {
 /// The hot case of `zmq_msg_init_size` (a payload that fits inline): written in place.
 #[inline(always)]
 unsafe fn init_inline(msg: *mut zmq_msg_t, len: usize) -> c_int {
-    if msg.is_null() || !msg.cast::<Msg>().is_aligned() {
+    if !storage_ok(msg) {
         return ret(Err(Error::FAULT));
     }
     // SAFETY: non-NULL, aligned storage of a zmq_msg_t supplied by the caller.
@@ -87,7 +94,7 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg_: *mut zmq_msg_t, size_: usize) -
         // SAFETY: the caller passes NULL or storage for a zmq_msg_t.
         return unsafe { init_inline(msg_, size_) };
     }
-    if msg_.is_null() || !msg_.cast::<Msg>().is_aligned() {
+    if !storage_ok(msg_) {
         return ret(Err(Error::FAULT));
     }
     // The bytes are left uninitialised, as in libzmq: the C program fills them through

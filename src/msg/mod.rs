@@ -110,13 +110,14 @@ struct UserHeader {
 /// no alignment).
 const HEAP_OFFSET: usize = size_of::<HeapHeader>();
 
-/// The allocation of a heap message with `cap` bytes, and the offset of the bytes in it.
-fn heap_layout(cap: usize) -> Result<(Layout, usize)> {
+/// The allocation of a heap message with `cap` bytes (they start at `HEAP_OFFSET`).
+fn heap_layout(cap: usize) -> Result<Layout> {
     let bytes = Layout::array::<u8>(cap).map_err(|_| Error::NOMEM)?;
     let (layout, offset) = Layout::new::<HeapHeader>()
         .extend(bytes)
         .map_err(|_| Error::NOMEM)?;
-    Ok((layout.pad_to_align(), offset))
+    debug_assert_eq!(offset, HEAP_OFFSET);
+    Ok(layout.pad_to_align())
 }
 
 /// A block for a heap message: small ones from the thread magazines, middle-sized ones from
@@ -286,8 +287,7 @@ impl Msg {
     /// build the message where it is to live (see `inline_zeroed`).
     #[inline(never)]
     pub(crate) fn heap_block(size: usize, zeroed: bool) -> Option<NonNull<HeapHeader>> {
-        let (layout, offset) = heap_layout(size).ok()?;
-        debug_assert_eq!(offset, HEAP_OFFSET);
+        let layout = heap_layout(size).ok()?;
         // SAFETY: the layout has a non-zero size (it holds at least the header).
         let block = NonNull::new(unsafe { block_alloc(layout, zeroed) })?.cast::<HeapHeader>();
         // SAFETY: `block` is a fresh allocation with room and alignment for a HeapHeader at
@@ -720,10 +720,6 @@ impl Msg {
             }
     }
 
-    /// Marks the storage at `p` as no longer a message (after its content was moved out).
-    ///
-    /// # Safety
-    /// `p` must be valid for writes of 64 bytes and aligned.
     /// Whether dropping this message would release nothing (inline bytes, no properties):
     /// closing it then only needs `invalidate`.
     #[inline(always)]
@@ -731,6 +727,10 @@ impl Msg {
         self.kind == KIND_INLINE && self.extras.is_null()
     }
 
+    /// Marks the storage at `p` as no longer a message (after its content was moved out).
+    ///
+    /// # Safety
+    /// `p` must be valid for writes of 64 bytes and aligned.
     #[inline(always)]
     pub(crate) unsafe fn invalidate(p: *mut Msg) {
         // SAFETY: the caller guarantees the storage is writable and aligned.
@@ -820,8 +820,8 @@ impl Drop for Msg {
             fence(Ordering::Acquire);
         }
         // SAFETY: this was the last reference (or, not counted, the only one ever), so nothing
-        // else uses the content; the header
-        // was allocated by `alloc` (heap) or `from_user_buffer` (user) with these layouts.
+        // else uses the content; the header was allocated by `heap_block` (heap) or
+        // `from_user_buffer` (user) with these layouts.
         unsafe {
             let ext = self.body.ext;
             if self.kind == KIND_HEAP {
@@ -833,7 +833,7 @@ impl Drop for Msg {
                     c => c as usize,
                 };
                 // The layout was computed successfully for `cap` when the block was made.
-                if let Ok((layout, _)) = heap_layout(cap) {
+                if let Ok(layout) = heap_layout(cap) {
                     block_free(header.cast::<u8>(), layout);
                 }
             } else {
