@@ -931,6 +931,70 @@ TEST (queued_small_messages_keep_their_bytes)
     }
 }
 
+/*  Byte k of part p of message i sent by side `side`.  */
+static unsigned char turn_byte (int side, int i, int p, size_t k)
+{
+    return (unsigned char) (side * 101 + i * 31 + p * 7 + k * 13 + (k >> 8));
+}
+
+static const size_t turn_sizes[] = {1, 70, 5000, 40000, 65536, 300000};
+
+/*  The parts of one message: 3, of sizes cycling through turn_sizes.  */
+static size_t turn_part (int i, int p)
+{
+    return turn_sizes[(i * 2 + p) % 6];
+}
+
+/*  Both ends of one tcp connection send far more than the I/O thread writes for one
+    connection in one turn (it serves its other connections between turns, and the two ends
+    here share the thread): multipart messages of 1 B to 300 KiB, whose parts straddle the
+    turns, arrive whole and in order both ways.  */
+TEST (busy_connections_take_turns_and_lose_nothing)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s[2] = {mk_nolinger (ctx, ZMQ_PAIR), mk_nolinger (ctx, ZMQ_PAIR)};
+    for (int side = 0; side < 2; side++) {
+        CHECK_OK (set_int (s[side], ZMQ_SNDHWM, 0));
+        CHECK_OK (set_int (s[side], ZMQ_RCVHWM, 0));
+        /*  A stall fails the test instead of hanging it.  */
+        CHECK_OK (set_int (s[side], ZMQ_RCVTIMEO, 20000));
+    }
+    CHECK_OK (zmq_bind (s[0], "tcp://127.0.0.1:*"));
+    char ep[256];
+    last_endpoint (s[0], ep, sizeof ep);
+    CHECK_OK (zmq_connect (s[1], ep));
+    enum { N = 40, PARTS = 3 };
+    for (int side = 0; side < 2; side++)
+        for (int i = 0; i < N; i++)
+            for (int p = 0; p < PARTS; p++) {
+                size_t n = turn_part (i, p);
+                zmq_msg_t m;
+                CHECK_OK (zmq_msg_init_size (&m, n));
+                unsigned char *d = (unsigned char *) zmq_msg_data (&m);
+                for (size_t k = 0; k < n; k++)
+                    d[k] = turn_byte (side, i, p, k);
+                CHECK_EQ (zmq_msg_send (&m, s[side], p + 1 < PARTS ? ZMQ_SNDMORE : 0), (int) n);
+            }
+    for (int side = 0; side < 2; side++) {
+        void *r = s[1 - side];
+        for (int i = 0; i < N; i++)
+            for (int p = 0; p < PARTS; p++) {
+                zmq_msg_t m;
+                zmq_msg_init (&m);
+                size_t n = turn_part (i, p);
+                CHECK_EQ (zmq_msg_recv (&m, r, 0), (int) n);
+                CHECK_EQ (zmq_msg_more (&m), p + 1 < PARTS);
+                const unsigned char *d = (const unsigned char *) zmq_msg_data (&m);
+                for (size_t k = 0; k < n; k++)
+                    if (d[k] != turn_byte (side, i, p, k))
+                        TU_FAIL ("side %d message %d part %d byte %zu: %d", side, i, p, k, d[k]);
+                zmq_msg_close (&m);
+            }
+    }
+    CLOSE_ALL (s[0], s[1]);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     /*  Where wildcard ipc binds make their directory (libzmq: the current one without it).  */
@@ -955,6 +1019,7 @@ int main (void)
     RUN (bindtodevice);
     RUN (connect_timeout);
     RUN (queued_small_messages_keep_their_bytes);
+    RUN (busy_connections_take_turns_and_lose_nothing);
     RUN (immediate_queues_only_to_connected_peers);
     RUN (immediate_skips_dead_endpoints);
     RUN (immediate_pipe_lives_with_the_connection);

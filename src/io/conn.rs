@@ -15,7 +15,7 @@ use crate::pipe::duplex::Pipe;
 /// Writes `out[*pos..]` to the stream until it is all written or the stream would block;
 /// an output buffer written through is emptied. False if the connection broke.
 pub(super) fn write_out(stream: &mut Stream, out: &mut Vec<u8>, pos: &mut usize) -> bool {
-    write_out_body(stream, out, pos, &mut None)
+    write_out_body(stream, out, pos, &mut None, &mut 0)
 }
 
 /// One read: Ok(Some(n)) for n > 0 octets, Ok(None) if the stream would block, Err(errno)
@@ -106,13 +106,14 @@ impl std::ops::DerefMut for ReadBuf {
 
 /// `write_out` followed by a message body written from the message itself: writev of what
 /// is left of `out` and of `body` (the body's bytes follow `out`'s on the wire), until both
-/// are written (`body` becomes None) or the stream would block. False if the connection
-/// broke.
+/// are written (`body` becomes None) or the stream would block; adds the bytes written to
+/// `*written`. False if the connection broke.
 pub(super) fn write_out_body(
     stream: &mut Stream,
     out: &mut Vec<u8>,
     pos: &mut usize,
     body: &mut Option<(Msg, usize)>,
+    written: &mut usize,
 ) -> bool {
     loop {
         let head = &out[*pos..];
@@ -133,6 +134,7 @@ pub(super) fn write_out_body(
         match r {
             Ok(0) => return false,
             Ok(n) => {
+                *written += n;
                 let from_head = n.min(head.len());
                 *pos += from_head;
                 if let Some((_, k)) = body {
@@ -147,6 +149,9 @@ pub(super) fn write_out_body(
     if *pos == out.len() {
         out.clear();
         *pos = 0;
+        if body.as_ref().is_some_and(|(m, k)| *k == m.len()) {
+            *body = None;
+        }
     }
     true
 }

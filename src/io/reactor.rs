@@ -25,6 +25,8 @@ pub trait IoObject: Send {
     fn timer(&mut self, ctl: &mut Ctl, id: u64);
     /// True once it is finished; the reactor then drops it.
     fn done(&self) -> bool;
+    /// Called after `Ctl::resume` (once the events at hand are served).
+    fn resume(&mut self, _ctl: &mut Ctl) {}
 }
 
 /// What an object may ask of the reactor while it runs.
@@ -34,6 +36,7 @@ pub struct Ctl<'a> {
     timers: &'a mut BinaryHeap<Reverse<(Instant, usize, u64)>>,
     keys: &'a mut HashMap<u64, usize>,
     spawned: &'a mut Vec<Box<dyn IoObject>>,
+    resumed: &'a mut Vec<usize>,
     pub mailbox: &'a Arc<Mailbox>,
 }
 
@@ -57,6 +60,16 @@ impl Ctl<'_> {
         self.keys.remove(&key);
     }
 
+    /// Has the object's `resume` called soon, after the other objects' ready events: an
+    /// object that stopped with work left (a turn's share of writing done) goes on from
+    /// there without starving the others, and without an event to wake it (the sources are
+    /// edge-triggered: a socket it stopped writing to while writable reports nothing more).
+    pub fn resume(&mut self) {
+        if !self.resumed.contains(&self.token.0) {
+            self.resumed.push(self.token.0);
+        }
+    }
+
     /// Adds a new object (e.g. a session for an accepted connection).
     pub fn spawn(&mut self, obj: Box<dyn IoObject>) {
         self.spawned.push(obj);
@@ -71,6 +84,8 @@ struct Reactor {
     timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     keys: HashMap<u64, usize>,
     spawned: Vec<Box<dyn IoObject>>,
+    /// Objects to resume after the next poll (see `Ctl::resume`).
+    resumed: Vec<usize>,
     stopping: bool,
 }
 
@@ -92,6 +107,7 @@ impl Reactor {
                 timers: &mut self.timers,
                 keys: &mut self.keys,
                 spawned: &mut self.spawned,
+                resumed: &mut self.resumed,
                 mailbox: &self.mailbox,
             };
             f(obj.as_mut(), &mut ctl);
@@ -160,6 +176,7 @@ pub fn run(mailbox: Arc<Mailbox>) {
         timers: BinaryHeap::new(),
         keys: HashMap::new(),
         spawned: Vec::new(),
+        resumed: Vec::new(),
         stopping: false,
     };
     let mut events = Events::with_capacity(256);
@@ -169,7 +186,7 @@ pub fn run(mailbox: Arc<Mailbox>) {
     const SPIN_ROUNDS: u32 = 50;
     let mut idle: u32 = SPIN_ROUNDS;
     while !r.stopping {
-        let timeout = if idle < SPIN_ROUNDS {
+        let timeout = if idle < SPIN_ROUNDS || !r.resumed.is_empty() {
             Some(std::time::Duration::ZERO)
         } else {
             r.timers
@@ -182,7 +199,9 @@ pub fn run(mailbox: Arc<Mailbox>) {
             }
             panic!("I/O thread poll failed: {e}");
         }
-        if events.is_empty() && idle < SPIN_ROUNDS {
+        if !r.resumed.is_empty() {
+            idle = 0;
+        } else if events.is_empty() && idle < SPIN_ROUNDS {
             idle += 1;
             std::thread::yield_now();
         } else if !events.is_empty() {
@@ -217,6 +236,9 @@ pub fn run(mailbox: Arc<Mailbox>) {
         while r.timers.peek().is_some_and(|Reverse((at, ..))| *at <= now) {
             let Reverse((_, t, id)) = r.timers.pop().expect("peeked");
             r.with(t, |o, ctl| o.timer(ctl, id));
+        }
+        for t in std::mem::take(&mut r.resumed) {
+            r.with(t, |o, ctl| o.resume(ctl));
         }
     }
 }

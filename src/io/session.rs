@@ -58,6 +58,16 @@ const SHORT_READ: usize = 8192;
 /// Message bodies this large are written from the message itself (writev with what is
 /// buffered before them), not copied into the output buffer first.
 const WRITE_THROUGH: usize = 32 * 1024;
+/// Bytes a session writes in one turn before the reactor serves its other sources. Writing
+/// until the socket would block lets megabytes pile up in the kernel's buffers when the
+/// reader is slower than the writer (always so when the I/O thread itself reads the other
+/// end, as it does for a peer in the same process): they are cold in the cache by the time
+/// they are read, and the copies out of the kernel then cost twice as much. A turn of this
+/// size keeps what is in flight within the core's cache. Measured on tcp 64 KiB messages in
+/// one process: 1.5x the throughput. Bodies of this size or more do not count towards a
+/// turn: they outgrow the cache by themselves, and ending a turn after each of them cost
+/// 1 MiB messages a third of their throughput.
+const WRITE_TURN: usize = 256 * 1024;
 
 /// What a session needs to know of its socket, copied at bind/connect time.
 pub struct SessionConfig {
@@ -1325,12 +1335,19 @@ impl Session {
         }
     }
 
-    /// Writes the output buffer. False if the connection broke.
-    fn write_output(&mut self, ctl: &mut Ctl) -> bool {
+    /// Writes the output buffer; adds the bytes written to `*written`. False if the
+    /// connection broke.
+    fn write_output(&mut self, ctl: &mut Ctl, written: &mut usize) -> bool {
         let Some(c) = self.conn.as_mut() else {
             return true;
         };
-        if !conn::write_out_body(&mut c.stream, &mut c.out, &mut c.out_pos, &mut c.out_body) {
+        if !conn::write_out_body(
+            &mut c.stream,
+            &mut c.out,
+            &mut c.out_pos,
+            &mut c.out_body,
+            written,
+        ) {
             c.err.get_or_insert(libc::EPIPE);
             return false;
         }
@@ -1350,11 +1367,27 @@ impl Session {
             self.disconnected(ctl);
             return;
         }
+        // A turn writes about WRITE_TURN bytes (not counting large bodies), then the reactor
+        // serves the other ready sources before this one goes on (`resume`).
+        let mut written = 0;
         loop {
             self.pull_output();
-            if !self.write_output(ctl) {
+            let big = self
+                .conn
+                .as_ref()
+                .and_then(|c| c.out_body.as_ref())
+                .is_some_and(|(m, _)| m.len() >= WRITE_TURN);
+            let mut n = 0;
+            if !self.write_output(ctl, &mut n) {
                 self.disconnected(ctl);
                 return;
+            }
+            if !big {
+                written += n;
+            }
+            if written >= WRITE_TURN {
+                ctl.resume();
+                break;
             }
             let more_to_pull = !self.drained
                 && self
@@ -1666,6 +1699,10 @@ impl IoObject for Session {
             }
             _ => {}
         }
+    }
+
+    fn resume(&mut self, ctl: &mut Ctl) {
+        self.pump(ctl, false);
     }
 
     fn done(&self) -> bool {
