@@ -149,9 +149,6 @@ pub(super) fn write_out_body(
     if *pos == out.len() {
         out.clear();
         *pos = 0;
-        if body.as_ref().is_some_and(|(m, k)| *k == m.len()) {
-            *body = None;
-        }
     }
     true
 }
