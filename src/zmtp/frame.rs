@@ -631,8 +631,9 @@ mod tests {
         let split = wire.len() + 5;
         encode(&mut wire, Framing::V3, &[9u8; 50], false, false);
         let mut chunk = Msg::with_size(split).unwrap();
-        chunk.make_counted(); // as the I/O thread's read buffer
-                              // SAFETY: the chunk has `split` bytes and is ours alone.
+        // Counted, as the I/O thread's read buffer is (only then may frames slice it).
+        chunk.make_counted();
+        // SAFETY: the chunk has `split` bytes and is ours alone.
         unsafe { std::ptr::copy_nonoverlapping(wire.as_ptr(), chunk.data_mut_ptr(), split) };
         let mut d = Decoder::new(Framing::V3, -1);
         let mut got = Vec::new();
