@@ -64,6 +64,10 @@ pub struct Writer<T> {
     tail: *mut Chunk<T>,
     /// Items pushed so far, published or not.
     count: u64,
+    /// Items published so far: kept here so that telling whether there is anything to
+    /// publish reads nothing of the shared line (a reader watching it holds it, and a load
+    /// then a swap would take it back in two transfers instead of one).
+    flushed: u64,
 }
 
 pub struct Reader<T> {
@@ -94,6 +98,7 @@ pub fn channel<T>() -> (Writer<T>, Reader<T>) {
             state: state.clone(),
             tail: first,
             count: 0,
+            flushed: 0,
         },
         Reader {
             state,
@@ -152,11 +157,12 @@ impl<T> Writer<T> {
 
     /// Number of items pushed but not yet flushed.
     pub fn unflushed(&self) -> u64 {
-        self.count - (self.state.published.load(Ordering::Relaxed) & !ASLEEP)
+        self.count - self.flushed
     }
 
     /// Publishes everything pushed. Returns false if the reader was asleep and must be woken.
     pub fn flush(&mut self) -> bool {
+        self.flushed = self.count;
         let prev = self.state.published.swap(self.count, Ordering::AcqRel);
         prev & ASLEEP == 0
     }
