@@ -193,6 +193,18 @@ def fmt_num(v):
     return "%.3f" % v
 
 
+def fmt_short(v):
+    """A run's value in a few characters (for the spread of the runs)."""
+    a = abs(v)
+    if a >= 1e6:
+        return "%.1fM" % (v / 1e6)
+    if a >= 1e4:
+        return "%.0fk" % (v / 1e3)
+    if a >= 1e3:
+        return "%.1fk" % (v / 1e3)
+    return fmt_num(v)
+
+
 def machine_info(versions):
     cpu = "unknown"
     try:
@@ -319,10 +331,13 @@ def main():
                              " ".join("%s=%s" % kv for kv in sorted(result.items()))])
         line = []
         for m in case.metrics:
-            med = {}
+            med, lo, hi = {}, {}, {}
             for side in ("libzmq", "ours"):
                 vs = [r[m.key] for r in values[side]]
-                med[side] = statistics.median(vs) if vs and not failed[side] else None
+                ok = vs and not failed[side]
+                med[side] = statistics.median(vs) if ok else None
+                lo[side] = min(vs) if ok else None
+                hi[side] = max(vs) if ok else None
             ratio = None
             if med["libzmq"] and med["ours"] is not None:
                 ratio = med["ours"] / med["libzmq"]
@@ -330,6 +345,7 @@ def main():
                          "size": "" if case.size is None else case.size, "metric": m.key,
                          "unit": m.unit, "libzmq": med["libzmq"], "ours": med["ours"], "ratio": ratio,
                          "higher_is_better": m.higher_is_better, "label": case.label,
+                         "lo": lo, "hi": hi,
                          "name": m.name, "plot": m.plot})
             line.append("%s %s/%s %s" % (m.key, fmt_num(med["libzmq"]), fmt_num(med["ours"]), m.unit))
         print("[%d/%d] %-32s %s" % (ci, len(cases), case.label, "; ".join(line)), flush=True)
@@ -340,13 +356,17 @@ def main():
     with open(csv_path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["case", "transport", "size", "metric", "unit", "libzmq", "ours", "ratio",
-                    "higher_is_better"])
+                    "higher_is_better", "libzmq_min", "libzmq_max", "ours_min", "ours_max"])
+
+        def g(v):
+            return "" if v is None else "%.6g" % v
         for r in rows:
             w.writerow([r["case"], r["transport"], r["size"], r["metric"], r["unit"],
-                        "" if r["libzmq"] is None else "%.6g" % r["libzmq"],
-                        "" if r["ours"] is None else "%.6g" % r["ours"],
+                        g(r["libzmq"]), g(r["ours"]),
                         "" if r["ratio"] is None else "%.4f" % r["ratio"],
-                        "1" if r["higher_is_better"] else "0"])
+                        "1" if r["higher_is_better"] else "0",
+                        g(r["lo"]["libzmq"]), g(r["hi"]["libzmq"]),
+                        g(r["lo"]["ours"]), g(r["hi"]["ours"])])
     with open(os.path.join(out, "runs.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["case", "library", "rep", "loaded", "wall_s", "result"])
@@ -374,7 +394,16 @@ def main():
         ok = r["ratio"] >= bar(r) if r["higher_is_better"] else r["ratio"] <= bar(r)
         return "yes" if ok else "no"
 
-    headers = ["case", "metric", "unit", "libzmq", "ours", "ours/libzmq", "bar", "at bar?"]
+    def spread(r):
+        # Each side's slowest to fastest run: on a noisy machine a ratio near its bar means
+        # little when the runs of either side span more than the gap.
+        if failed_row(r):
+            return ""
+        return " / ".join("%s–%s" % (fmt_short(r["lo"][side]), fmt_short(r["hi"][side]))
+                          for side in ("libzmq", "ours"))
+
+    headers = ["case", "metric", "unit", "libzmq", "ours", "ours/libzmq", "bar", "at bar?",
+               "runs: libzmq / ours"]
     table = []
     for r in rows:
         table.append([r["label"], r["metric"], r["unit"] + (" (higher=better)" if r["higher_is_better"]
@@ -382,7 +411,7 @@ def main():
                       fmt_num(r["libzmq"]), fmt_num(r["ours"]),
                       "FAIL" if failed_row(r) else "n/a" if r["ratio"] is None else "%.2f" % r["ratio"],
                       ("≥ " if r["higher_is_better"] else "≤ ") + "%.1f" % bar(r),
-                      better(r)])
+                      better(r), spread(r)])
     widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(headers)]
     right = {3, 4, 5}
 
@@ -414,7 +443,7 @@ def main():
         f.write("Ratio = ours / libzmq. `bar` is issue #5's: at least 1.3 for 1-64 B throughput "
                 "over inproc and tcp, at most 0.9 for inproc latency; otherwise at least 1.0 for "
                 "rates (higher is better) and at most 1.0 for latency and memory (lower is "
-                "better).\n\n")
+                "better). The last column gives each side's slowest and fastest run.\n\n")
         f.write("| " + " | ".join(headers) + " |\n")
         f.write("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|\n")
         for t in table:
