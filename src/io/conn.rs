@@ -55,6 +55,13 @@ thread_local! {
 /// Bytes one read takes at most: the decoder then takes every frame in them.
 pub(super) const READ_CHUNK: usize = 64 * 1024;
 
+/// Write rounds (take what the pipe holds, write it) a session runs in one turn before the
+/// reactor serves its other sources. A socket that writes about as fast as the I/O thread
+/// sends keeps the pipe from ever looking empty, so a turn bounded only in bytes can run for
+/// thousands of small writes: a subscriber sharing the thread then waited until the
+/// publisher paused (hundreds of ms under a flood).
+pub(super) const TURN_ROUNDS: usize = 8;
+
 impl ReadBuf {
     pub(super) fn take() -> ReadBuf {
         // Only unshared buffers are given back (see `give_back`).

@@ -31,7 +31,7 @@ use super::session::{conn_endpoints, Session, SessionConfig, Target};
 use super::stream::Stream;
 use crate::monitor::{self, Endpoints};
 use crate::msg::{Metadata, Msg};
-use crate::pipe::duplex::{Pipe, Read as PipeRead};
+use crate::pipe::duplex::{Pipe, ReadInto};
 use crate::pipe::mailbox::Command;
 
 const TIMER_RECONNECT: u64 = 2;
@@ -89,6 +89,8 @@ pub struct RawSession {
     drained: bool,
     reconnect_ivl: i32,
     done: bool,
+    /// A turn ended with more to write: `resume` goes on with it (see Session).
+    turn_pending: bool,
 }
 
 impl RawSession {
@@ -103,6 +105,7 @@ impl RawSession {
             draining: false,
             drained: false,
             done: false,
+            turn_pending: false,
         }
     }
 
@@ -125,6 +128,7 @@ impl RawSession {
             draining: false,
             drained: false,
             done: false,
+            turn_pending: false,
         }
     }
 
@@ -280,17 +284,19 @@ impl RawSession {
             c.out.clear();
             c.out_pos = 0;
         }
+        let mut m = Msg::new();
         while c.out.len() - c.out_pos < OUT_HIGH {
-            match p.read() {
-                PipeRead::Msg(m) => {
+            // Awake: `pump` marks the pipe asleep only when it stops (`check_read`).
+            match p.read_into_awake(&mut m) {
+                ReadInto::Got => {
                     // Only data comes this way; a routing id (an inproc-style peer's) is not
                     // for the wire.
                     if m.flags() & Msg::IS_ROUTING_ID == 0 {
                         c.out.extend_from_slice(m.as_slice());
                     }
                 }
-                PipeRead::Empty => break,
-                PipeRead::Ended => {
+                ReadInto::Empty => break,
+                ReadInto::Ended => {
                     // Closed by the socket (close request, disconnect, or zmq_close): write
                     // what is buffered, then close the connection.
                     self.drained = true;
@@ -322,7 +328,8 @@ impl RawSession {
             self.disconnected(ctl);
             return;
         }
-        loop {
+        // At most TURN_ROUNDS rounds, then the reactor serves its other sources first.
+        for round in 1.. {
             self.pull_output();
             if !self.write_output(ctl) {
                 self.disconnected(ctl);
@@ -336,6 +343,11 @@ impl RawSession {
                     .is_some_and(|c| !c.connecting && c.out.is_empty())
                 && self.pipe.as_mut().is_some_and(|p| p.check_read());
             if !more {
+                break;
+            }
+            if round >= conn::TURN_ROUNDS {
+                self.turn_pending = true;
+                ctl.resume();
                 break;
             }
         }
@@ -398,6 +410,7 @@ impl IoObject for RawSession {
 
     fn command(&mut self, ctl: &mut Ctl, cmd: Command) {
         match cmd {
+            Command::ActivateRead(_) if self.turn_pending => {}
             Command::ActivateRead(_) => self.pump(ctl, false),
             Command::ActivateWrite(_) => {
                 let was_paused = self
@@ -432,6 +445,13 @@ impl IoObject for RawSession {
             TIMER_RECONNECT if self.conn.is_none() && !self.done => self.try_connect(ctl),
             TIMER_LINGER if self.draining && !self.done => self.finish(ctl),
             _ => {}
+        }
+    }
+
+    fn resume(&mut self, ctl: &mut Ctl) {
+        self.turn_pending = false;
+        if !self.done {
+            self.pump(ctl, false);
         }
     }
 

@@ -180,13 +180,15 @@ pub fn run(mailbox: Arc<Mailbox>) {
         stopping: false,
     };
     let mut events = Events::with_capacity(256);
+    let mut commands = std::collections::VecDeque::new();
     // Empty polls in a row since the last event: the first few do not block (each yields the
     // CPU instead), since after traffic the next event usually comes within microseconds and
     // an epoll sleep and wake-up costs tens of them (see Mailbox::spin_for_command).
     const SPIN_ROUNDS: u32 = 50;
     let mut idle: u32 = SPIN_ROUNDS;
     while !r.stopping {
-        let timeout = if idle < SPIN_ROUNDS || !r.resumed.is_empty() {
+        // Commands left from the last round do not raise the eventfd again: look, not wait.
+        let timeout = if idle < SPIN_ROUNDS || !r.resumed.is_empty() || r.mailbox.has_pending() {
             Some(std::time::Duration::ZERO)
         } else {
             r.timers
@@ -226,9 +228,13 @@ pub fn run(mailbox: Arc<Mailbox>) {
         for (t, rd, wr) in ready {
             r.with(t, |o, ctl| o.ready(ctl, rd, wr));
         }
-        // Edge-triggered: drain everything queued so the eventfd is reset.
+        // The commands queued now, as one batch (the eventfd is reset with it). Those sent
+        // while it runs wait for the next round, after a poll: a socket that keeps waking
+        // a session (a PUB flooding it) would otherwise keep this thread from its other
+        // sources for as long as the flood lasts.
         if mailbox_ready || r.mailbox.has_pending() {
-            while let Some(cmd) = r.mailbox.try_recv() {
+            r.mailbox.take_all(&mut commands);
+            for cmd in commands.drain(..) {
                 r.dispatch(cmd);
             }
         }
@@ -240,5 +246,109 @@ pub fn run(mailbox: Arc<Mailbox>) {
         for t in std::mem::take(&mut r.resumed) {
             r.with(t, |o, ctl| o.resume(ctl));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::IoThread;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    /// Commands the chatter sends itself at most.
+    const CHATTER_LIMIT: u64 = 1_000_000;
+
+    /// Sends itself a command for each one it gets (as a socket that writes again as soon as
+    /// its session took the last message keeps an I/O thread's mailbox full), until the
+    /// watcher was served or the limit is reached.
+    struct Chatter {
+        key: u64,
+        got: Arc<AtomicU64>,
+        served: Arc<AtomicBool>,
+    }
+
+    impl IoObject for Chatter {
+        fn start(&mut self, ctl: &mut Ctl) {
+            ctl.own_key(self.key);
+            ctl.mailbox.send(Command::Close(self.key));
+        }
+        fn ready(&mut self, _: &mut Ctl, _: bool, _: bool) {}
+        fn command(&mut self, ctl: &mut Ctl, _: Command) {
+            let n = self.got.fetch_add(1, Ordering::SeqCst) + 1;
+            if !self.served.load(Ordering::SeqCst) && n < CHATTER_LIMIT {
+                ctl.mailbox.send(Command::Close(self.key));
+            }
+        }
+        fn timer(&mut self, _: &mut Ctl, _: u64) {}
+        fn done(&self) -> bool {
+            false
+        }
+    }
+
+    /// Waits for its socket to become readable; records how many commands the chatter had
+    /// got by then.
+    struct Watcher {
+        sock: mio::net::UnixStream,
+        chatter_got: Arc<AtomicU64>,
+        served: Arc<AtomicBool>,
+        served_at: Arc<AtomicU64>,
+    }
+
+    impl IoObject for Watcher {
+        fn start(&mut self, ctl: &mut Ctl) {
+            ctl.registry()
+                .register(&mut self.sock, ctl.token, Interest::READABLE)
+                .unwrap();
+        }
+        fn ready(&mut self, _: &mut Ctl, readable: bool, _: bool) {
+            if readable && !self.served.load(Ordering::SeqCst) {
+                self.served_at
+                    .store(self.chatter_got.load(Ordering::SeqCst), Ordering::SeqCst);
+                self.served.store(true, Ordering::SeqCst);
+            }
+        }
+        fn command(&mut self, _: &mut Ctl, _: Command) {}
+        fn timer(&mut self, _: &mut Ctl, _: u64) {}
+        fn done(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn a_stream_of_commands_does_not_keep_the_thread_from_its_sources() {
+        let io = IoThread::spawn("test-io".into()).unwrap();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let got = Arc::new(AtomicU64::new(0));
+        let served = Arc::new(AtomicBool::new(false));
+        let served_at = Arc::new(AtomicU64::new(0));
+        io.send(Command::Spawn(Box::new(Watcher {
+            sock: mio::net::UnixStream::from_std(a),
+            chatter_got: got.clone(),
+            served: served.clone(),
+            served_at: served_at.clone(),
+        })));
+        io.send(Command::Spawn(Box::new(Chatter {
+            key: new_key(),
+            got: got.clone(),
+            served: served.clone(),
+        })));
+        // The watcher's socket becomes readable while the chatter is in full flow.
+        while got.load(Ordering::SeqCst) < 1000 {
+            std::thread::yield_now();
+        }
+        b.write_all(b"x").unwrap();
+        while !served.load(Ordering::SeqCst) && got.load(Ordering::SeqCst) < CHATTER_LIMIT {
+            std::thread::yield_now();
+        }
+        // Before the chatter stopped by itself: a thread that drained its mailbox for as
+        // long as commands came serves the watcher only once the chatter falls silent.
+        assert!(
+            served.load(Ordering::SeqCst),
+            "the watcher was not served while commands kept coming"
+        );
+        assert!(served_at.load(Ordering::SeqCst) < CHATTER_LIMIT);
     }
 }

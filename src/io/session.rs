@@ -288,6 +288,10 @@ pub struct Session {
     /// message is dropped from the pipe, so the next peer never sees a message's tail as a
     /// message of its own.
     skip_out_rest: bool,
+    /// A turn ended with more to write: `resume` goes on with it, so a wake-up for the pipe
+    /// meanwhile has nothing to add (run then, it would be a turn more before the reactor's
+    /// other sources).
+    turn_pending: bool,
     /// ZMQ_IMMEDIATE: the key the socket ends this session with (it may have no pipe), and
     /// the ZMQ_CONNECT_ROUTING_ID for each pipe attached.
     key: Option<u64>,
@@ -390,6 +394,7 @@ impl Session {
             conn_gen: 0,
             subscriptions: BTreeMap::new(),
             skip_out_rest: false,
+            turn_pending: false,
             key: None,
             connect_rid: None,
             done: false,
@@ -1266,7 +1271,9 @@ impl Session {
         // Each part is read into `m` (the previous one released then), not moved out.
         let mut m = Msg::new();
         while c.out.len() - c.out_pos < OUT_HIGH && c.out_body.is_none() {
-            match p.read_into(&mut m) {
+            // Awake: `pump` looks again after writing and marks the pipe asleep only when
+            // it stops (`check_read`).
+            match p.read_into_awake(&mut m) {
                 ReadInto::Got if self.skip_out_rest => {
                     // The rest of a message whose start went to a connection now gone.
                     self.skip_out_rest = m.more();
@@ -1367,9 +1374,11 @@ impl Session {
             self.disconnected(ctl);
             return;
         }
-        // A turn writes about WRITE_TURN bytes (not counting large bodies), then the reactor
-        // serves the other ready sources before this one goes on (`resume`).
+        // A turn writes about WRITE_TURN bytes (not counting large bodies), in at most
+        // TURN_ROUNDS rounds; then the reactor serves the other ready sources before this
+        // one goes on (`resume`).
         let mut written = 0;
+        let mut rounds = 0;
         loop {
             self.pull_output();
             let big = self
@@ -1385,10 +1394,7 @@ impl Session {
             if !big {
                 written += n;
             }
-            if written >= WRITE_TURN {
-                ctl.resume();
-                break;
-            }
+            rounds += 1;
             let more_to_pull = !self.drained
                 && self
                     .conn
@@ -1396,6 +1402,11 @@ impl Session {
                     .is_some_and(|c| c.phase == Phase::Traffic && c.out_idle())
                 && self.pipe.as_mut().is_some_and(|p| p.check_read());
             if !more_to_pull {
+                break;
+            }
+            if written >= WRITE_TURN || rounds >= conn::TURN_ROUNDS {
+                self.turn_pending = true;
+                ctl.resume();
                 break;
             }
         }
@@ -1585,6 +1596,7 @@ impl IoObject for Session {
 
     fn command(&mut self, ctl: &mut Ctl, cmd: Command) {
         match cmd {
+            Command::ActivateRead(_) if self.turn_pending => {}
             Command::ActivateRead(_) => self.pump(ctl, false),
             Command::ActivateWrite(_) => {
                 let paused = self.conn.as_mut().map(|c| {
@@ -1702,6 +1714,7 @@ impl IoObject for Session {
     }
 
     fn resume(&mut self, ctl: &mut Ctl) {
+        self.turn_pending = false;
         self.pump(ctl, false);
     }
 

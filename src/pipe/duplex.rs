@@ -333,6 +333,22 @@ impl Pipe {
         self.read_into_patient(out, &mut 0)
     }
 
+    /// As `read_into`, but an empty queue leaves this end awake: no ActivateRead comes for
+    /// what is written next. For a reader that looks again by itself (an I/O thread's write
+    /// round) and marks itself asleep with `check_read` before it stops: a reader that fell
+    /// asleep each time a writer was a moment behind would cost the writer a wake-up
+    /// command per round.
+    #[inline]
+    pub fn read_into_awake(&mut self, out: &mut Msg) -> ReadInto {
+        if !self.inp.has_item() {
+            if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+                return ReadInto::Ended;
+            }
+            return ReadInto::Empty;
+        }
+        self.read_into(out)
+    }
+
     /// As `read_into`; an empty queue is watched for up to `*patience` rounds first (see
     /// `ypipe::Reader::pop_patient`).
     #[inline]
@@ -542,6 +558,30 @@ mod tests {
         body(b.read());
         assert!(matches!(mb.try_recv(), Some(Command::ActivateWrite(id)) if id == a.id()));
         assert!(a.check_write());
+    }
+
+    #[test]
+    fn an_awake_reader_costs_the_writer_no_wake_up() {
+        let mb = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        b.set_owner(mb.clone());
+        while mb.try_recv().is_some() {}
+        let mut m = Msg::new();
+        assert_eq!(b.read_into_awake(&mut m), ReadInto::Empty);
+        a.write(msg(b"1", false));
+        a.flush();
+        assert!(mb.try_recv().is_none(), "the reader was not asleep");
+        assert_eq!(b.read_into_awake(&mut m), ReadInto::Got);
+        assert_eq!(m.as_slice(), b"1");
+        // check_read on an empty queue puts it to sleep: the next flush wakes it.
+        assert!(!b.check_read());
+        a.write(msg(b"2", false));
+        a.flush();
+        assert!(matches!(mb.try_recv(), Some(Command::ActivateRead(id)) if id == b.id()));
+        assert_eq!(b.read_into_awake(&mut m), ReadInto::Got);
+        // The peer's end is seen on an empty queue too.
+        a.terminate(false);
+        assert_eq!(b.read_into_awake(&mut m), ReadInto::Ended);
     }
 
     #[test]

@@ -180,6 +180,21 @@ impl Mailbox {
         Ok(self.try_recv())
     }
 
+    /// Moves every queued command into `into` (which must be empty, and keeps its
+    /// capacity for the next time): an owner that acts on a batch comes back for the
+    /// commands sent meanwhile only after its other work (see the I/O thread's loop).
+    pub fn take_all(&self, into: &mut VecDeque<Command>) {
+        debug_assert!(into.is_empty());
+        let mut g = self.inner.lock();
+        std::mem::swap(&mut g.queue, into);
+        self.pending.store(0, Ordering::Release);
+        if g.raised {
+            // Reset under the lock so that a concurrent send re-raises after us.
+            self.signaler.reset();
+            g.raised = false;
+        }
+    }
+
     pub fn try_recv(&self) -> Option<Command> {
         let mut g = self.inner.lock();
         let c = g.queue.pop_front();
