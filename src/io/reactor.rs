@@ -187,8 +187,7 @@ pub fn run(mailbox: Arc<Mailbox>) {
     const SPIN_ROUNDS: u32 = 50;
     let mut idle: u32 = SPIN_ROUNDS;
     while !r.stopping {
-        // Commands left from the last round do not raise the eventfd again: look, not wait.
-        let timeout = if idle < SPIN_ROUNDS || !r.resumed.is_empty() || r.mailbox.has_pending() {
+        let timeout = if idle < SPIN_ROUNDS || !r.resumed.is_empty() {
             Some(std::time::Duration::ZERO)
         } else {
             r.timers

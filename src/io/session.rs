@@ -1378,8 +1378,7 @@ impl Session {
         // TURN_ROUNDS rounds; then the reactor serves the other ready sources before this
         // one goes on (`resume`).
         let mut written = 0;
-        let mut rounds = 0;
-        loop {
+        for round in 1.. {
             self.pull_output();
             let big = self
                 .conn
@@ -1394,7 +1393,6 @@ impl Session {
             if !big {
                 written += n;
             }
-            rounds += 1;
             let more_to_pull = !self.drained
                 && self
                     .conn
@@ -1404,7 +1402,7 @@ impl Session {
             if !more_to_pull {
                 break;
             }
-            if written >= WRITE_TURN || rounds >= conn::TURN_ROUNDS {
+            if written >= WRITE_TURN || round >= conn::TURN_ROUNDS {
                 self.turn_pending = true;
                 ctl.resume();
                 break;

@@ -516,6 +516,14 @@ mod tests {
         m
     }
 
+    /// Gives `p` an owner; returns its mailbox, the ActivateRead `set_owner` sends taken.
+    fn owned(p: &mut Pipe) -> Arc<Mailbox> {
+        let mb = Arc::new(Mailbox::new().unwrap());
+        p.set_owner(mb.clone());
+        while mb.try_recv().is_some() {}
+        mb
+    }
+
     fn body(r: Read) -> Vec<u8> {
         match r {
             Read::Msg(m) => m.as_slice().to_vec(),
@@ -541,10 +549,8 @@ mod tests {
 
     #[test]
     fn hwm_blocks_whole_messages_then_reopens() {
-        let mb = Arc::new(Mailbox::new().unwrap());
         let (mut a, mut b) = pipe_pair([0, 2]);
-        a.set_owner(mb.clone());
-        while mb.try_recv().is_some() {}
+        let mb = owned(&mut a);
         for i in 0..2 {
             assert!(a.check_write(), "message {i} fits");
             a.write(msg(b"p", true));
@@ -562,10 +568,8 @@ mod tests {
 
     #[test]
     fn an_awake_reader_costs_the_writer_no_wake_up() {
-        let mb = Arc::new(Mailbox::new().unwrap());
         let (mut a, mut b) = pipe_pair([0, 0]);
-        b.set_owner(mb.clone());
-        while mb.try_recv().is_some() {}
+        let mb = owned(&mut b);
         let mut m = Msg::new();
         assert_eq!(b.read_into_awake(&mut m), ReadInto::Empty);
         a.write(msg(b"1", false));
@@ -638,10 +642,8 @@ mod tests {
 
     #[test]
     fn raising_the_hwm_wakes_a_blocked_writer() {
-        let mb = Arc::new(Mailbox::new().unwrap());
         let (mut a, mut b) = pipe_pair([0, 1]);
-        a.set_owner(mb.clone());
-        while mb.try_recv().is_some() {}
+        let mb = owned(&mut a);
         a.write(msg(b"1", false));
         a.flush();
         assert!(!a.check_write());

@@ -100,6 +100,15 @@ impl Mailbox {
         }
     }
 
+    /// Resets the eventfd once the queue is empty (under the lock, so that a concurrent send
+    /// re-raises after us).
+    fn lower_if_drained(&self, g: &mut Inner) {
+        if g.raised && g.queue.is_empty() {
+            self.signaler.reset();
+            g.raised = false;
+        }
+    }
+
     pub fn send(&self, cmd: Command) {
         let mut g = self.inner.lock();
         if self.closed.load(Ordering::Relaxed) {
@@ -188,22 +197,14 @@ impl Mailbox {
         let mut g = self.inner.lock();
         std::mem::swap(&mut g.queue, into);
         self.pending.store(0, Ordering::Release);
-        if g.raised {
-            // Reset under the lock so that a concurrent send re-raises after us.
-            self.signaler.reset();
-            g.raised = false;
-        }
+        self.lower_if_drained(&mut g);
     }
 
     pub fn try_recv(&self) -> Option<Command> {
         let mut g = self.inner.lock();
         let c = g.queue.pop_front();
         self.pending.store(g.queue.len(), Ordering::Release);
-        if g.queue.is_empty() && g.raised {
-            // Reset under the lock so that a concurrent send re-raises after us.
-            self.signaler.reset();
-            g.raised = false;
-        }
+        self.lower_if_drained(&mut g);
         c
     }
 }
