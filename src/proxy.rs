@@ -145,6 +145,7 @@ pub fn run(socks: &mut [&mut Socket], roles: Roles) -> Result<()> {
         state: State::Active,
         stats: Stats::default(),
         wait: vec![false; n],
+        decided_at: vec![0; n],
         pfds: Vec::with_capacity(n),
     }
     .run()
@@ -164,6 +165,9 @@ struct Proxy<'s, 'a> {
     stats: Stats,
     /// The sockets to wait on this turn.
     wait: Vec<bool>,
+    /// For each of them, how many commands it had handled when the turn first decided to
+    /// wait on it (see `sleep`).
+    decided_at: Vec<u64>,
     pfds: Vec<libc::pollfd>,
 }
 
@@ -177,6 +181,24 @@ impl Proxy<'_, '_> {
 
     fn events(&mut self, i: usize) -> Result<c_int> {
         self.socks[i].events()
+    }
+
+    /// Marks socket `i` to be waited on, as just found by a look at its ZMQ_EVENTS.
+    fn wait_on(&mut self, i: usize) {
+        if !self.wait[i] {
+            self.wait[i] = true;
+            self.decided_at[i] = self.socks[i].commands_handled();
+        }
+    }
+
+    /// True if a socket to be waited on handled commands after the turn decided to wait on
+    /// it. Its ZMQ_FD readiness went with them, so a sleep would miss what they changed:
+    /// the frontend is found with a request while the backend has no peer yet, and the
+    /// other direction's look at the backend then takes in the peer's arrival, so a sleep
+    /// on the backend's fd would never end.
+    fn changed_since_decided(&self) -> bool {
+        (0..self.socks.len())
+            .any(|i| self.wait[i] && self.socks[i].commands_handled() != self.decided_at[i])
     }
 
     fn run(mut self) -> Result<()> {
@@ -199,7 +221,7 @@ impl Proxy<'_, '_> {
                     }
                     moved = true;
                 }
-                self.wait[c] = true;
+                self.wait_on(c);
             }
             if self.state == State::Active {
                 if f2b {
@@ -216,7 +238,10 @@ impl Proxy<'_, '_> {
             if !self.wait.contains(&true) {
                 // Nothing can ever move (e.g. two send-only sockets): still notice the
                 // context ending, which every socket's fd reports.
-                self.wait[self.roles.frontend] = true;
+                self.wait_on(self.roles.frontend);
+            }
+            if self.changed_since_decided() {
+                continue;
             }
             self.sleep()?;
         }
@@ -228,17 +253,17 @@ impl Proxy<'_, '_> {
     fn turn(&mut self, from: Side, to: Side, same: bool) -> Result<bool> {
         let (fi, ti) = (self.index(from), self.index(to));
         if self.events(fi)? & ZMQ_POLLIN == 0 {
-            self.wait[fi] = true;
+            self.wait_on(fi);
             return Ok(false);
         }
         if !same && self.events(ti)? & ZMQ_POLLOUT == 0 {
-            self.wait[ti] = true;
+            self.wait_on(ti);
             return Ok(false);
         }
         let moved = self.forward(from, to)?;
         if !moved {
             // POLLIN, yet nothing to receive: wait for the source like when it is empty.
-            self.wait[fi] = true;
+            self.wait_on(fi);
         }
         Ok(moved)
     }
@@ -346,7 +371,9 @@ impl Proxy<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capi::consts::{ZMQ_PAIR, ZMQ_PULL, ZMQ_PUSH, ZMQ_RCVTIMEO};
+    use crate::capi::consts::{
+        ZMQ_DEALER, ZMQ_PAIR, ZMQ_PULL, ZMQ_PUSH, ZMQ_RCVTIMEO, ZMQ_REP, ZMQ_REQ, ZMQ_ROUTER,
+    };
     use crate::ctx::Ctx;
     use std::sync::Arc;
 
@@ -444,6 +471,73 @@ mod tests {
         send_parts(&mut boss, &[b"TERMINATE"]);
         let (r, ..) = t.join().unwrap();
         assert_eq!(r, Ok(()));
+    }
+
+    /// The interleaving that hung `bench/proxy` about once in a few hundred runs: the
+    /// frontend holds a request while the backend has no peer, so the turn decides to wait
+    /// on the backend; the worker connects; the other direction's look at the backend takes
+    /// in its arrival, and the backend's fd is no longer readable. Sleeping on it would never
+    /// end: the proxy must look again instead.
+    #[test]
+    fn a_peer_arriving_between_the_two_directions_is_not_slept_through() {
+        let ctx = Ctx::new().unwrap();
+        let mut front = sock(&ctx, ZMQ_ROUTER);
+        let mut back = sock(&ctx, ZMQ_DEALER);
+        front.bind("inproc://race-front").unwrap();
+        back.bind("inproc://race-back").unwrap();
+        let mut client = sock(&ctx, ZMQ_REQ);
+        client.connect("inproc://race-front").unwrap();
+        send_parts(&mut client, &[b"ping"]);
+        let mut socks: Vec<&mut Socket> = vec![&mut front, &mut back];
+        let mut p = Proxy {
+            socks: &mut socks,
+            roles: Roles {
+                frontend: 0,
+                backend: 1,
+                capture: None,
+                control: None,
+            },
+            state: State::Active,
+            stats: Stats::default(),
+            wait: vec![false; 2],
+            decided_at: vec![0; 2],
+            pfds: Vec::new(),
+        };
+        // Frontend to backend: a request, nowhere to send it.
+        assert!(!p.turn(Side::Front, Side::Back, false).unwrap());
+        assert_eq!(p.wait, vec![false, true]);
+        assert!(!p.changed_since_decided());
+        let mut worker = sock(&ctx, ZMQ_REP);
+        worker.connect("inproc://race-back").unwrap();
+        // Backend to frontend: nothing to read, but the look takes in the worker's pipe.
+        assert!(!p.turn(Side::Back, Side::Front, false).unwrap());
+        let fd = p.socks[1].fd();
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one live pollfd, no wait.
+        assert_eq!(
+            unsafe { libc::poll(&mut pfd, 1, 0) },
+            0,
+            "the fd announces nothing"
+        );
+        assert!(
+            p.changed_since_decided(),
+            "the proxy would sleep through the change"
+        );
+        // What the first direction waited for is there.
+        assert_ne!(p.events(1).unwrap() & ZMQ_POLLOUT, 0);
+        // Run on from here: the request goes through.
+        std::thread::scope(|s| {
+            let t = s.spawn(move || p.run());
+            assert_eq!(recv_parts(&mut worker), vec![b"ping".to_vec()]);
+            send_parts(&mut worker, &[b"pong"]);
+            assert_eq!(recv_parts(&mut client), vec![b"pong".to_vec()]);
+            ctx.shutdown();
+            assert_eq!(t.join().unwrap(), Err(Error::TERM));
+        });
     }
 
     #[test]

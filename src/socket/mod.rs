@@ -56,6 +56,8 @@ pub struct Socket {
     mailbox: Arc<Mailbox>,
     /// Set once the context told us to stop: every later call but close gives ETERM.
     ctx_terminated: bool,
+    /// Commands handled so far (see `commands_handled`).
+    commands: u64,
     pub options: Options,
     pipes: Pipes,
     pattern: Box<dyn Pattern>,
@@ -92,6 +94,7 @@ impl Socket {
             kind,
             mailbox,
             ctx_terminated: false,
+            commands: 0,
             options: Options::for_socket(kind, &defaults),
             pipes: Pipes::default(),
             pattern: types::make(kind),
@@ -153,7 +156,16 @@ impl Socket {
         self.reap();
     }
 
+    /// How many commands this socket has handled: each may have changed its ZMQ_EVENTS, and
+    /// the ZMQ_FD readiness that announced it is gone once it is handled. A caller that
+    /// decided to wait on ZMQ_FD and then made the socket handle commands (any call does)
+    /// sees here that it must look at ZMQ_EVENTS again before it sleeps.
+    pub fn commands_handled(&self) -> u64 {
+        self.commands
+    }
+
     fn handle(&mut self, cmd: Command) {
+        self.commands = self.commands.wrapping_add(1);
         match cmd {
             Command::Stop => self.ctx_terminated = true,
             Command::ActivateRead(id) => {
