@@ -10,6 +10,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::pipe::mailbox::{Command, Mailbox};
+use crate::pipe::spin;
 
 const MAILBOX: Token = Token(usize::MAX);
 
@@ -183,7 +184,8 @@ pub fn run(mailbox: Arc<Mailbox>) {
     let mut commands = std::collections::VecDeque::new();
     // Empty polls in a row since the last event: the first few do not block (each yields the
     // CPU instead), since after traffic the next event usually comes within microseconds and
-    // an epoll sleep and wake-up costs tens of them (see Mailbox::spin_for_command).
+    // an epoll sleep and wake-up costs tens of them; but not while the core is contended,
+    // where a yielding thread waits out other threads' slices (see pipe::spin).
     const SPIN_ROUNDS: u32 = 50;
     let mut idle: u32 = SPIN_ROUNDS;
     while !r.stopping {
@@ -200,13 +202,15 @@ pub fn run(mailbox: Arc<Mailbox>) {
             }
             panic!("I/O thread poll failed: {e}");
         }
-        if !r.resumed.is_empty() {
-            idle = 0;
-        } else if events.is_empty() && idle < SPIN_ROUNDS {
-            idle += 1;
-            std::thread::yield_now();
-        } else if !events.is_empty() {
-            idle = 0;
+        if !r.resumed.is_empty() || !events.is_empty() {
+            // Spin after this work only while the core is free (see pipe::spin).
+            idle = if spin::may_spin() { 0 } else { SPIN_ROUNDS };
+        } else if idle < SPIN_ROUNDS {
+            idle = if spin::yield_round() {
+                idle + 1
+            } else {
+                SPIN_ROUNDS
+            };
         }
         let mut mailbox_ready = false;
         let ready: Vec<(usize, bool, bool)> = events

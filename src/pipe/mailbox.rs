@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 
 use super::duplex::{Pipe, PipeId};
 use super::signaler::Signaler;
+use super::spin;
 use crate::error::Result;
 
 /// Commands sent to a socket by its context, its peers and I/O threads, and to I/O threads
@@ -142,20 +143,25 @@ impl Mailbox {
     /// Before sleeping on the eventfd, watch the queue for a moment: the answer to what a
     /// thread just sent often comes within microseconds, and a sleep and wake-up costs tens
     /// of them. Each round yields the CPU, so a thread that has work on this core runs
-    /// instead (the wait costs nothing then, and starves nobody).
+    /// instead; once yields show the core contended, this thread sleeps at once (see
+    /// `spin`: a yielding waiter misses the wake-up a sleeper would get).
     pub fn spin_for_command(&self) {
         // A few busy rounds first (an answer already on its way arrives within them, for
         // no syscall), then rounds that yield.
         const BUSY: u32 = 64;
-        const ROUNDS: u32 = BUSY + 50;
-        for i in 0..ROUNDS {
+        const YIELDS: u32 = 50;
+        for _ in 0..BUSY {
             if self.has_pending() {
                 return;
             }
-            if i < BUSY {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
+            std::hint::spin_loop();
+        }
+        if !spin::may_spin() {
+            return;
+        }
+        for _ in 0..YIELDS {
+            if self.has_pending() || !spin::yield_round() {
+                return;
             }
         }
     }

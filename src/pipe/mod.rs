@@ -4,4 +4,5 @@
 pub mod duplex;
 pub mod mailbox;
 pub mod signaler;
+pub mod spin;
 pub mod ypipe;
