@@ -144,8 +144,7 @@ pub fn run(socks: &mut [&mut Socket], roles: Roles) -> Result<()> {
         roles,
         state: State::Active,
         stats: Stats::default(),
-        wait: vec![false; n],
-        decided_at: vec![0; n],
+        wait: vec![None; n],
         pfds: Vec::with_capacity(n),
     }
     .run()
@@ -163,11 +162,9 @@ struct Proxy<'s, 'a> {
     roles: Roles,
     state: State,
     stats: Stats,
-    /// The sockets to wait on this turn.
-    wait: Vec<bool>,
-    /// For each of them, how many commands it had handled when the turn first decided to
-    /// wait on it (see `sleep`).
-    decided_at: Vec<u64>,
+    /// The sockets to wait on this turn: for each, how many commands it had handled when
+    /// the turn first decided to wait on it (see `changed_since_decided`).
+    wait: Vec<Option<u64>>,
     pfds: Vec<libc::pollfd>,
 }
 
@@ -185,9 +182,8 @@ impl Proxy<'_, '_> {
 
     /// Marks socket `i` to be waited on, as just found by a look at its ZMQ_EVENTS.
     fn wait_on(&mut self, i: usize) {
-        if !self.wait[i] {
-            self.wait[i] = true;
-            self.decided_at[i] = self.socks[i].commands_handled();
+        if self.wait[i].is_none() {
+            self.wait[i] = Some(self.socks[i].commands_handled());
         }
     }
 
@@ -197,8 +193,10 @@ impl Proxy<'_, '_> {
     /// other direction's look at the backend then takes in the peer's arrival, so a sleep
     /// on the backend's fd would never end.
     fn changed_since_decided(&self) -> bool {
-        (0..self.socks.len())
-            .any(|i| self.wait[i] && self.socks[i].commands_handled() != self.decided_at[i])
+        self.wait
+            .iter()
+            .zip(self.socks.iter())
+            .any(|(w, s)| w.is_some_and(|at| s.commands_handled() != at))
     }
 
     fn run(mut self) -> Result<()> {
@@ -209,7 +207,7 @@ impl Proxy<'_, '_> {
         let f2b = forward_ok(kind(&self, Side::Front), kind(&self, Side::Back));
         let b2f = !same && forward_ok(kind(&self, Side::Back), kind(&self, Side::Front));
         loop {
-            self.wait.iter_mut().for_each(|w| *w = false);
+            self.wait.fill(None);
             // Set when something was received: ZMQ_FD only wakes a reader that found its
             // socket empty, so the loop must look again (ZMQ_EVENTS) before it may sleep.
             let mut moved = false;
@@ -235,7 +233,7 @@ impl Proxy<'_, '_> {
                 // Look again before sleeping: more may have come meanwhile.
                 continue;
             }
-            if !self.wait.contains(&true) {
+            if self.wait.iter().all(Option::is_none) {
                 // Nothing can ever move (e.g. two send-only sockets): still notice the
                 // context ending, which every socket's fd reports.
                 self.wait_on(self.roles.frontend);
@@ -350,7 +348,7 @@ impl Proxy<'_, '_> {
     fn sleep(&mut self) -> Result<()> {
         self.pfds.clear();
         for (i, s) in self.socks.iter().enumerate() {
-            if self.wait[i] {
+            if self.wait[i].is_some() {
                 self.pfds.push(libc::pollfd {
                     fd: s.fd(),
                     events: libc::POLLIN,
@@ -499,13 +497,13 @@ mod tests {
             },
             state: State::Active,
             stats: Stats::default(),
-            wait: vec![false; 2],
-            decided_at: vec![0; 2],
+            wait: vec![None; 2],
             pfds: Vec::new(),
         };
         // Frontend to backend: a request, nowhere to send it.
         assert!(!p.turn(Side::Front, Side::Back, false).unwrap());
-        assert_eq!(p.wait, vec![false, true]);
+        let waited: Vec<bool> = p.wait.iter().map(Option::is_some).collect();
+        assert_eq!(waited, vec![false, true]);
         assert!(!p.changed_since_decided());
         let mut worker = sock(&ctx, ZMQ_REP);
         worker.connect("inproc://race-back").unwrap();

@@ -341,7 +341,7 @@ impl Pipe {
     #[inline]
     pub fn read_into_awake(&mut self, out: &mut Msg) -> ReadInto {
         if !self.inp.has_item() {
-            if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+            if self.peer_dropped() {
                 return ReadInto::Ended;
             }
             return ReadInto::Empty;
@@ -353,13 +353,13 @@ impl Pipe {
     /// `ypipe::Reader::pop_patient`).
     #[inline]
     pub fn read_into_patient(&mut self, out: &mut Msg, patience: &mut u32) -> ReadInto {
-        if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+        if self.peer_dropped() {
             return ReadInto::Ended;
         }
         match self.inp.pop_patient(patience) {
             None => {
                 // The peer may have gone in between: its state is set before its last flush.
-                if self.shared.state[self.peer()].load(Ordering::Acquire) == CLOSED_NOW {
+                if self.peer_dropped() {
                     return ReadInto::Ended;
                 }
                 ReadInto::Empty

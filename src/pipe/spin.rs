@@ -80,17 +80,19 @@ thread_local! {
     static GOVERNOR: Cell<Governor> = const { Cell::new(Governor::new()) };
 }
 
-/// True if this thread may spin before sleeping (its core was not found contended lately).
-pub fn may_spin() -> bool {
+/// Runs `f` on this thread's governor.
+fn governed<R>(f: impl FnOnce(&mut Governor) -> R) -> R {
     GOVERNOR.with(|g| {
         let mut s = g.get();
-        if s.quiet_until.is_none() {
-            return true;
-        }
-        let may = s.may_spin(Instant::now);
+        let r = f(&mut s);
         g.set(s);
-        may
+        r
     })
+}
+
+/// True if this thread may spin before sleeping (its core was not found contended lately).
+pub fn may_spin() -> bool {
+    governed(|g| g.may_spin(Instant::now))
 }
 
 /// Yields the CPU as one round of a spin; false if the yield showed the core contended,
@@ -99,12 +101,7 @@ pub fn yield_round() -> bool {
     let start = Instant::now();
     std::thread::yield_now();
     let end = Instant::now();
-    GOVERNOR.with(|g| {
-        let mut s = g.get();
-        let go_on = s.yielded(end - start, end);
-        g.set(s);
-        go_on
-    })
+    governed(|g| g.yielded(end - start, end))
 }
 
 #[cfg(test)]
