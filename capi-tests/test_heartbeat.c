@@ -5,6 +5,18 @@
 */
 #include "testutil.h"
 #include "rawutil.h"
+#include <malloc.h>
+
+/*  Bytes the process has allocated with malloc (all threads). mallinfo, not mallinfo2:
+    valgrind answers only the former.  */
+static long heap_in_use (void)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    struct mallinfo mi = mallinfo ();
+#pragma GCC diagnostic pop
+    return (long) (unsigned) mi.uordblks + (long) (unsigned) mi.hblkhd;
+}
 
 /*  Reads frames until a command whose body starts with `prefix` (within ms); its body
     length, or -1.  */
@@ -171,6 +183,58 @@ TEST (peer_ping_ttl_is_honoured)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+/*  Sends `count` PINGs, each after the PONG to the one before (so each comes in a read of
+    its own); 0 if every PONG came.  */
+static int ping_pong (int fd, const unsigned char *ping, size_t len, int count)
+{
+    unsigned char body[64];
+    for (int i = 0; i < count; i++) {
+        if (write_all (fd, ping, len) != 0)
+            return -1;
+        if (read_command (fd, "\4PONG", body, sizeof body, 5000) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*  Each PING is input, which lifts the TTL deadline the PING before it set, so each PING
+    sets it anew: the socket must keep one deadline, not one per PING (with a minute's TTL
+    those piled up for a minute, at every PING interval of every connection).  */
+TEST (repeated_pings_keep_one_ttl_deadline)
+{
+    /*  The measure sees allocations (under valgrind too).  */
+    long base = heap_in_use ();
+    void *probe = malloc (300000);
+    CHECK (probe != NULL);
+    memset (probe, 1, 300000);
+    CHECK (heap_in_use () - base >= 300000);
+    free (probe);
+
+    void *ctx = zmq_ctx_new ();
+    void *s = mk_nolinger (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
+    int fd = raw_connect (zmq_port (s));
+    CHECK (fd >= 0);
+    CHECK_OK (raw_handshake (fd, "PAIR"));
+    /*  PING, TTL 600 deciseconds, no context.  */
+    const unsigned char ping[] = {4, 7, 4, 'P', 'I', 'N', 'G', 0x02, 0x58};
+    CHECK_OK (ping_pong (fd, ping, sizeof ping, 1000));
+    long before = heap_in_use ();
+    CHECK_OK (ping_pong (fd, ping, sizeof ping, 10000));
+    long grown = heap_in_use () - before;
+    if (grown >= 256 * 1024)
+        TU_FAIL ("the heap grew by %ld bytes over 10000 PINGs", grown);
+    /*  The link still works.  */
+    CHECK_EQ (zmq_send (s, "x", 1, 0), 1);
+    unsigned char body[64];
+    int cmd = 1;
+    CHECK_EQ (raw_read_frame (fd, body, sizeof body, &cmd), 1);
+    CHECK_EQ (cmd, 0);
+    close (fd);
+    CLOSE_ALL (s);
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 TEST (heartbeats_keep_a_quiet_link_alive)
 {
     void *ctx = zmq_ctx_new ();
@@ -204,6 +268,7 @@ int main (void)
     RUN (silent_peer_is_dropped_after_the_timeout);
     RUN (timeout_defaults_to_the_interval);
     RUN (peer_ping_ttl_is_honoured);
+    RUN (repeated_pings_keep_one_ttl_deadline);
     RUN (heartbeats_keep_a_quiet_link_alive);
     return test_summary ();
 }

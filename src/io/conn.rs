@@ -36,7 +36,7 @@ pub(super) fn read_some(stream: &mut Stream, buf: &mut [u8]) -> Result<Option<us
 /// current interval (reported as CONNECT_RETRIED), which then backs off.
 pub(super) fn retry_later(ctl: &mut Ctl, cfg: &SessionConfig, ivl: &mut i32, timer: u64) {
     let ms = (*ivl).max(0) as u64;
-    ctl.add_timer(Duration::from_millis(ms), timer);
+    ctl.set_timer(Duration::from_millis(ms), timer);
     let eps = crate::monitor::Endpoints::connecting(&cfg.endpoint);
     cfg.monitor.event(crate::monitor::CONNECT_RETRIED, ms, &eps);
     *ivl = backoff(*ivl, cfg.reconnect_ivl_max);
@@ -208,7 +208,7 @@ pub(super) fn start_linger(
         return false;
     }
     if linger > 0 {
-        ctl.add_timer(Duration::from_millis(linger as u64), timer);
+        ctl.set_timer(Duration::from_millis(linger as u64), timer);
     }
     true
 }

@@ -2,6 +2,7 @@
 //! listeners. Sockets talk to it through its mailbox, whose eventfd the reactor polls.
 
 mod conn;
+mod deadlines;
 pub mod listener;
 pub mod raw;
 pub mod reactor;

@@ -1,14 +1,14 @@
 //! The reactor of an I/O thread: a mio poll over the thread's mailbox and the sources of its
 //! objects (listeners, sessions), plus one-shot timers.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
+use super::deadlines::Deadlines;
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::pipe::spin;
 
@@ -34,7 +34,7 @@ pub trait IoObject: Send {
 pub struct Ctl<'a> {
     pub token: Token,
     registry: &'a Registry,
-    timers: &'a mut BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    timers: &'a mut Deadlines,
     keys: &'a mut HashMap<u64, usize>,
     spawned: &'a mut Vec<Box<dyn IoObject>>,
     resumed: &'a mut Vec<usize>,
@@ -46,9 +46,10 @@ impl Ctl<'_> {
         self.registry
     }
 
-    pub fn add_timer(&mut self, after: Duration, id: u64) {
-        self.timers
-            .push(Reverse((Instant::now() + after, self.token.0, id)));
+    /// Has `timer(id)` called after `after`; a timer `id` of this object still pending is
+    /// moved, not doubled (one per id: see `deadlines`).
+    pub fn set_timer(&mut self, after: Duration, id: u64) {
+        self.timers.set(self.token.0, id, Instant::now() + after);
     }
 
     /// Commands for `key` — a pipe id (of the pipe end on this thread) or an object key from
@@ -82,7 +83,7 @@ struct Reactor {
     mailbox: Arc<Mailbox>,
     objects: HashMap<usize, Box<dyn IoObject>>,
     next_token: usize,
-    timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    timers: Deadlines,
     keys: HashMap<u64, usize>,
     spawned: Vec<Box<dyn IoObject>>,
     /// Objects to resume after the next poll (see `Ctl::resume`).
@@ -97,6 +98,20 @@ pub fn new_key() -> u64 {
 }
 
 impl Reactor {
+    fn new(poll: Poll, mailbox: Arc<Mailbox>) -> Reactor {
+        Reactor {
+            poll,
+            mailbox,
+            objects: HashMap::new(),
+            next_token: 0,
+            timers: Deadlines::default(),
+            keys: HashMap::new(),
+            spawned: Vec::new(),
+            resumed: Vec::new(),
+            stopping: false,
+        }
+    }
+
     fn with<F: FnOnce(&mut dyn IoObject, &mut Ctl)>(&mut self, token: usize, f: F) {
         let Some(mut obj) = self.objects.remove(&token) else {
             return;
@@ -115,6 +130,7 @@ impl Reactor {
         }
         if obj.done() {
             self.keys.retain(|_, t| *t != token);
+            self.timers.remove_owner(token);
         } else {
             self.objects.insert(token, obj);
         }
@@ -169,17 +185,7 @@ pub fn run(mailbox: Arc<Mailbox>) {
     poll.registry()
         .register(&mut SourceFd(&fd), MAILBOX, Interest::READABLE)
         .expect("I/O thread cannot poll its mailbox");
-    let mut r = Reactor {
-        poll,
-        mailbox,
-        objects: HashMap::new(),
-        next_token: 0,
-        timers: BinaryHeap::new(),
-        keys: HashMap::new(),
-        spawned: Vec::new(),
-        resumed: Vec::new(),
-        stopping: false,
-    };
+    let mut r = Reactor::new(poll, mailbox);
     let mut events = Events::with_capacity(256);
     let mut commands = std::collections::VecDeque::new();
     // Empty polls in a row since the last event: the first few do not block (each yields the
@@ -193,8 +199,8 @@ pub fn run(mailbox: Arc<Mailbox>) {
             Some(std::time::Duration::ZERO)
         } else {
             r.timers
-                .peek()
-                .map(|Reverse((at, ..))| at.saturating_duration_since(Instant::now()))
+                .next_due()
+                .map(|at| at.saturating_duration_since(Instant::now()))
         };
         if let Err(e) = r.poll.poll(&mut events, timeout) {
             if e.kind() == std::io::ErrorKind::Interrupted {
@@ -242,8 +248,7 @@ pub fn run(mailbox: Arc<Mailbox>) {
             }
         }
         let now = Instant::now();
-        while r.timers.peek().is_some_and(|Reverse((at, ..))| *at <= now) {
-            let Reverse((_, t, id)) = r.timers.pop().expect("peeked");
+        while let Some((t, id)) = r.timers.pop_due(now) {
             r.with(t, |o, ctl| o.timer(ctl, id));
         }
         for t in std::mem::take(&mut r.resumed) {
@@ -317,6 +322,47 @@ mod tests {
         fn done(&self) -> bool {
             false
         }
+    }
+
+    /// Sets its timer 1 again and again and timer 2 once; done when told to close.
+    struct Timed {
+        done: bool,
+    }
+
+    impl IoObject for Timed {
+        fn start(&mut self, ctl: &mut Ctl) {
+            for ms in 1..=1000 {
+                ctl.set_timer(Duration::from_millis(ms), 1);
+            }
+            ctl.set_timer(Duration::from_secs(30), 2);
+        }
+        fn ready(&mut self, _: &mut Ctl, _: bool, _: bool) {}
+        fn command(&mut self, _: &mut Ctl, _: Command) {
+            self.done = true;
+        }
+        fn timer(&mut self, _: &mut Ctl, _: u64) {}
+        fn done(&self) -> bool {
+            self.done
+        }
+    }
+
+    #[test]
+    fn an_object_holds_one_timer_per_id_and_none_once_done() {
+        let mut r = Reactor::new(Poll::new().unwrap(), Arc::new(Mailbox::new().unwrap()));
+        r.spawned.push(Box::new(Timed { done: false }));
+        r.spawned.push(Box::new(Timed { done: false }));
+        r.start_spawned();
+        assert_eq!(r.timers.len(), 4, "two objects, two timer ids each");
+        let first = r.timers.next_due().unwrap();
+        assert!(
+            first >= Instant::now() + Duration::from_millis(900),
+            "the last setting holds"
+        );
+        r.with(0, |o, ctl| o.command(ctl, Command::Close(0)));
+        assert!(!r.objects.contains_key(&0));
+        assert_eq!(r.timers.len(), 2, "a finished object's timers go with it");
+        r.with(1, |o, ctl| o.command(ctl, Command::Close(0)));
+        assert_eq!(r.timers.len(), 0);
     }
 
     #[test]

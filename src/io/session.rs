@@ -503,14 +503,14 @@ impl Session {
                 conn.writable_interest = true;
                 self.conn = Some(conn);
                 if self.cfg.handshake_ivl > 0 {
-                    ctl.add_timer(
+                    ctl.set_timer(
                         Duration::from_millis(self.cfg.handshake_ivl as u64),
                         TIMER_HANDSHAKE | self.conn_gen << 8,
                     );
                 }
                 if self.cfg.sockopts.connect_timeout > 0 {
                     let ms = self.cfg.sockopts.connect_timeout as u64;
-                    ctl.add_timer(
+                    ctl.set_timer(
                         Duration::from_millis(ms),
                         TIMER_CONNECT | self.conn_gen << 8,
                     );
@@ -664,7 +664,7 @@ impl Session {
                     .event(monitor::HANDSHAKE_SUCCEEDED, 0, &c.eps);
             }
             if self.cfg.heartbeat_ivl > 0 && !legacy {
-                ctl.add_timer(
+                ctl.set_timer(
                     Duration::from_millis(self.cfg.heartbeat_ivl as u64),
                     TIMER_HB_IVL | self.conn_gen << 8,
                 );
@@ -1133,7 +1133,7 @@ impl Session {
             (Some(Phase::Traffic), Frame::Command(body)) => {
                 let r = self.on_command(body.as_slice());
                 if let Some(ttl) = self.conn.as_mut().and_then(|c| c.ttl_arm.take()) {
-                    ctl.add_timer(ttl, TIMER_HB_TTL | self.conn_gen << 8);
+                    ctl.set_timer(ttl, TIMER_HB_TTL | self.conn_gen << 8);
                 }
                 match r {
                     Some(ok) => ok,
@@ -1435,10 +1435,10 @@ impl Session {
                 if c.hb_timeout_at.is_none() && self.cfg.heartbeat_timeout > 0 {
                     let d = Duration::from_millis(self.cfg.heartbeat_timeout as u64);
                     c.hb_timeout_at = Some(now + d);
-                    ctl.add_timer(d, TIMER_HB_TIMEOUT | gen);
+                    ctl.set_timer(d, TIMER_HB_TIMEOUT | gen);
                 }
                 let ivl = Duration::from_millis(self.cfg.heartbeat_ivl as u64);
-                ctl.add_timer(ivl, TIMER_HB_IVL | gen);
+                ctl.set_timer(ivl, TIMER_HB_IVL | gen);
                 self.pump(ctl, false);
             }
             _ => {
@@ -1540,7 +1540,7 @@ impl IoObject for Session {
         match self.conn.as_mut() {
             Some(c) => {
                 if self.cfg.handshake_ivl > 0 {
-                    ctl.add_timer(
+                    ctl.set_timer(
                         Duration::from_millis(self.cfg.handshake_ivl as u64),
                         TIMER_HANDSHAKE | self.conn_gen << 8,
                     );
