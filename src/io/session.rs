@@ -1443,7 +1443,7 @@ impl Session {
             }
             _ => {
                 // Expired only if no input came meanwhile (input clears the deadline; a
-                // later deadline has its own timer).
+                // later deadline moved this timer to it).
                 let at = if which == TIMER_HB_TIMEOUT {
                     c.hb_timeout_at
                 } else {
