@@ -3,6 +3,7 @@
 
 mod conn;
 mod deadlines;
+mod keys;
 pub mod listener;
 pub mod raw;
 pub mod reactor;

@@ -9,6 +9,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use super::deadlines::Deadlines;
+use super::keys::Keys;
 use crate::pipe::mailbox::{Command, Mailbox};
 use crate::pipe::spin;
 
@@ -35,7 +36,7 @@ pub struct Ctl<'a> {
     pub token: Token,
     registry: &'a Registry,
     timers: &'a mut Deadlines,
-    keys: &'a mut HashMap<u64, usize>,
+    keys: &'a mut Keys,
     spawned: &'a mut Vec<Box<dyn IoObject>>,
     resumed: &'a mut Vec<usize>,
     pub mailbox: &'a Arc<Mailbox>,
@@ -55,11 +56,11 @@ impl Ctl<'_> {
     /// Commands for `key` — a pipe id (of the pipe end on this thread) or an object key from
     /// `new_key` — come to this object.
     pub fn own_key(&mut self, key: u64) {
-        self.keys.insert(key, self.token.0);
+        self.keys.own(key, self.token.0);
     }
 
     pub fn disown_key(&mut self, key: u64) {
-        self.keys.remove(&key);
+        self.keys.disown(key);
     }
 
     /// Has the object's `resume` called soon, after the other objects' ready events: an
@@ -84,7 +85,7 @@ struct Reactor {
     objects: HashMap<usize, Box<dyn IoObject>>,
     next_token: usize,
     timers: Deadlines,
-    keys: HashMap<u64, usize>,
+    keys: Keys,
     spawned: Vec<Box<dyn IoObject>>,
     /// Objects to resume after the next poll (see `Ctl::resume`).
     resumed: Vec<usize>,
@@ -105,7 +106,7 @@ impl Reactor {
             objects: HashMap::new(),
             next_token: 0,
             timers: Deadlines::default(),
-            keys: HashMap::new(),
+            keys: Keys::default(),
             spawned: Vec::new(),
             resumed: Vec::new(),
             stopping: false,
@@ -129,7 +130,7 @@ impl Reactor {
             f(obj.as_mut(), &mut ctl);
         }
         if obj.done() {
-            self.keys.retain(|_, t| *t != token);
+            self.keys.remove_owner(token);
             self.timers.remove_owner(token);
         } else {
             self.objects.insert(token, obj);
@@ -165,7 +166,7 @@ impl Reactor {
                 self.start_spawned();
             }
             (Some(k), cmd) => {
-                if let Some(&t) = self.keys.get(&k) {
+                if let Some(t) = self.keys.owner(k) {
                     self.with(t, |o, ctl| o.command(ctl, cmd));
                 }
             }
@@ -363,6 +364,57 @@ mod tests {
         assert_eq!(r.timers.len(), 2, "a finished object's timers go with it");
         r.with(1, |o, ctl| o.command(ctl, Command::Close(0)));
         assert_eq!(r.timers.len(), 0);
+    }
+
+    /// Owns the keys `base` and `base + 1`; done at its first command.
+    struct Keyed {
+        base: u64,
+        commands: Arc<AtomicU64>,
+        done: bool,
+    }
+
+    impl IoObject for Keyed {
+        fn start(&mut self, ctl: &mut Ctl) {
+            ctl.own_key(self.base);
+            ctl.own_key(self.base + 1);
+        }
+        fn ready(&mut self, _: &mut Ctl, _: bool, _: bool) {}
+        fn command(&mut self, _: &mut Ctl, _: Command) {
+            self.commands.fetch_add(1, Ordering::SeqCst);
+            self.done = true;
+        }
+        fn timer(&mut self, _: &mut Ctl, _: u64) {}
+        fn done(&self) -> bool {
+            self.done
+        }
+    }
+
+    #[test]
+    fn a_finished_object_gives_up_its_keys_and_only_its_own() {
+        let mut r = Reactor::new(Poll::new().unwrap(), Arc::new(Mailbox::new().unwrap()));
+        let commands = Arc::new(AtomicU64::new(0));
+        for base in [100, 200] {
+            r.spawned.push(Box::new(Keyed {
+                base,
+                commands: commands.clone(),
+                done: false,
+            }));
+        }
+        r.start_spawned();
+        let owners = |r: &Reactor| [100, 101, 200, 201].map(|k| r.keys.owner(k));
+        let (a, b) = (r.keys.owner(100).unwrap(), r.keys.owner(200).unwrap());
+        assert_ne!(a, b);
+        assert_eq!(owners(&r), [Some(a), Some(a), Some(b), Some(b)]);
+        r.dispatch(Command::Close(101));
+        assert_eq!(commands.load(Ordering::SeqCst), 1);
+        assert!(!r.objects.contains_key(&a));
+        assert_eq!(owners(&r), [None, None, Some(b), Some(b)]);
+        // Its keys route nowhere now; the other object's still reach it.
+        r.dispatch(Command::Close(100));
+        assert_eq!(commands.load(Ordering::SeqCst), 1);
+        r.dispatch(Command::Close(200));
+        assert_eq!(commands.load(Ordering::SeqCst), 2);
+        assert_eq!(owners(&r), [None; 4]);
     }
 
     #[test]
